@@ -1,0 +1,143 @@
+"""The ``regen-tclean`` command line.
+
+``regen-tclean LOG --list|--json`` lists a log's image products; the
+subcommands (``prepare``, ``recipe``, ``contdat``, ``flags``) live in
+``casalog.commands`` and are imported only when called, so listing a log
+imports none of what it does not need.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, NoReturn
+
+from casalog import __version__
+from casalog.errors import CasaLogError, UsageError
+
+if TYPE_CHECKING:
+    from casalog.reader import LoggedCall
+
+SUBCOMMANDS = {
+    "contdat": "show or edit a cont.dat file",
+    "flags": "check a flag template (*.flagtargetstemplate.txt)",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``regen-tclean``; return the exit code (0 done, 1 bad input, 2 bad usage)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args and args[0] in SUBCOMMANDS:
+            return _run_subcommand(args[0], args[1:])
+        return _run_log_command(args)
+    except CasaLogError as err:
+        print(str(err) if err.filename else f"regen-tclean: {err}", file=sys.stderr)
+        return err.exit_code
+    except BrokenPipeError:
+        return 1
+
+
+def _run_subcommand(name: str, args: list[str]) -> int:
+    module = importlib.import_module(f"casalog.commands.{name}")
+    parser = _Parser(prog=f"regen-tclean {name}", description=SUBCOMMANDS[name])
+    module.configure(parser)
+    return int(module.run(parser.parse_args(args)))
+
+
+def _log_parser() -> _Parser:
+    parser = _Parser(
+        prog="regen-tclean",
+        description="Read an ALMA pipeline casa_commands.log and list or re-image its tclean products. "
+        "Subcommands: " + ", ".join(f"{name} ({text})" for name, text in SUBCOMMANDS.items()) + ".",
+    )
+    parser.add_argument("log", help="a casa_commands.log (or .gz), or a delivery folder holding log/")
+    parser.add_argument("--version", action="version", version=f"regen-tclean {__version__}")
+    show = parser.add_mutually_exclusive_group()
+    show.add_argument("--list", action="store_true", help="print a table of the image products")
+    show.add_argument("--json", action="store_true", help="print the image products as a JSON array")
+    parser.add_argument("-o", "--output", help="write the re-imaging script here (default: standard output)")
+    parser.add_argument("--force", action="store_true", help="replace an existing --output file")
+    return parser
+
+
+def _run_log_command(args: list[str]) -> int:
+    listing = bool({"--list", "--json"} & set(args))
+    parser = _log_parser()
+    if not listing:
+        from casalog.options import add_script_options
+
+        add_script_options(parser)
+    options = parser.parse_args(args)
+    from casalog.delivery import find_log
+    from casalog.products import images
+    from casalog.reader import read_log
+
+    if not listing:
+        return _write_script(options, args)
+    log = find_log(options.log)
+    calls = _warn_inexact(read_log(log))
+    if options.json:
+        from casalog.listing import write_json
+
+        write_json(images(calls), sys.stdout, log)
+    else:
+        from casalog.listing import write_table
+
+        write_table(images(calls), sys.stdout, log)
+    return 0
+
+
+def _write_script(options: argparse.Namespace, args: list[str]) -> int:
+    import shlex
+
+    from casalog import options as script_options
+    from casalog.delivery import find_log
+    from casalog.output import write_atomically
+    from casalog.products import products
+    from casalog.reader import read_log
+    from casalog.script import Provenance, build_script
+    from casalog.selection import select
+
+    imaging = script_options.imaging_from(options)
+    selfcal = script_options.selfcal_from(options)
+    selection = script_options.selection_from(options)
+    log = find_log(options.log)
+    gaincal_calls: list[LoggedCall] = []
+    every_product = list(products(_collect("gaincal", _warn_inexact(read_log(log)), gaincal_calls)))
+    if not every_product:
+        raise CasaLogError("no tclean image products in this log", log)
+    chosen = select(every_product, selection, log)
+    provenance = Provenance.now(log, "regen-tclean " + shlex.join(args))
+    text, warnings = build_script(chosen, gaincal_calls, imaging, selfcal, provenance)
+    for warning in warnings:
+        print(warning, file=sys.stderr)
+    if options.output:
+        write_atomically(options.output, text, force=options.force)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _collect(task: str, calls: Iterable[LoggedCall], into: list[LoggedCall]) -> Iterator[LoggedCall]:
+    for call in calls:
+        if call.task == task:
+            into.append(call)
+        yield call
+
+
+def _warn_inexact(calls: Iterable[LoggedCall]) -> Iterator[LoggedCall]:
+    for call in calls:
+        if not call.exact:
+            print(
+                f"{call.filename}:{call.first_line}: warning: the logged lines are not the pipeline's "
+                "wrapping of any reading of this command (edited by hand?); keeping the likeliest reading",
+                file=sys.stderr,
+            )
+        yield call

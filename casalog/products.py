@@ -1,0 +1,132 @@
+"""Group a log's tclean calls into image products.
+
+A product is every iteration (iter0 dirty, iter1 cleaned, iter2 …) of one
+image name stem.  The stem holds the stage number, so a product never spans
+two pipeline stages: groups are closed at each stage boundary, which keeps
+memory flat however long the log is.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from casalog.imagename import ImageName, parse_image_name
+from casalog.reader import LoggedCall, Stage
+
+_SELFCAL_WORK = re.compile(r".+_(dirty|initial|final|post|\w+_\d+)$")
+
+
+@dataclass(frozen=True)
+class Product:
+    """One pipeline image product and its tclean calls in log order."""
+
+    name: ImageName
+    calls: tuple[LoggedCall, ...]
+
+    @property
+    def stem(self) -> str:
+        return self.name.stem
+
+    @property
+    def iterations(self) -> tuple[int, ...]:
+        return tuple(_iteration(call) for call in self.calls)
+
+    @property
+    def missing(self) -> tuple[int, ...]:
+        """Which of iter0 and iter1 the log lacks."""
+        return tuple(i for i in (0, 1) if i not in self.iterations)
+
+    @property
+    def stage(self) -> Stage | None:
+        return self.calls[0].stage
+
+    def call(self, iteration: int) -> LoggedCall | None:
+        """The call of one iteration, or None if the log has none."""
+        for call in self.calls:
+            if _iteration(call) == iteration:
+                return call
+        return None
+
+    @property
+    def vis(self) -> list[str]:
+        return as_list(self.calls[-1].kwargs.get("vis"))
+
+
+@dataclass(frozen=True)
+class OtherImage:
+    """A tclean call that makes no product: a findcont cube, a self-calibration work image, …"""
+
+    call: LoggedCall
+    kind: str
+
+    @property
+    def imagename(self) -> str:
+        return str(self.call.kwargs.get("imagename", ""))
+
+
+def images(calls: Iterable[LoggedCall]) -> Iterator[Product | OtherImage]:
+    """Yield the products and other images of a stream of calls, stage by stage.
+
+    Products come in the order of their first call; a non-product comes where
+    its call stands among them.
+    """
+    stage: Stage | None = None
+    pending: dict[str, list[LoggedCall] | OtherImage] = {}
+    for call in calls:
+        if call.task != "tclean":
+            continue
+        if call.stage != stage:
+            yield from _flush(pending)
+            pending = {}
+            stage = call.stage
+        name = parse_image_name(str(call.kwargs.get("imagename", "")))
+        if name is None:
+            pending[f"#{call.first_line}"] = OtherImage(call, _kind(call))
+        else:
+            group = pending.setdefault(name.stem, [])
+            assert isinstance(group, list)  # stems never start with '#'
+            group.append(call)
+    yield from _flush(pending)
+
+
+def products(calls: Iterable[LoggedCall]) -> Iterator[Product]:
+    """Only the products of :func:`images`."""
+    for image in images(calls):
+        if isinstance(image, Product):
+            yield image
+
+
+def as_list(value: object) -> list[str]:
+    """A tclean argument that may be one string or a list of them, as a list."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(item) for item in value]
+    return [str(value)]
+
+
+def _flush(pending: dict[str, list[LoggedCall] | OtherImage]) -> Iterator[Product | OtherImage]:
+    for group in pending.values():
+        if isinstance(group, OtherImage):
+            yield group
+        else:
+            name = parse_image_name(str(group[0].kwargs["imagename"]))
+            assert name is not None
+            yield Product(name, tuple(group))
+
+
+def _iteration(call: LoggedCall) -> int:
+    name = parse_image_name(str(call.kwargs["imagename"]))
+    assert name is not None
+    return name.iteration
+
+
+def _kind(call: LoggedCall) -> str:
+    imagename = str(call.kwargs.get("imagename", ""))
+    stage = call.stage.name if call.stage else ""
+    if imagename.endswith(".findcont") or stage == "hif_findcont":
+        return "findcont cube"
+    if stage == "hif_selfcal" or _SELFCAL_WORK.fullmatch(imagename.rsplit("/", 1)[-1]):
+        return "self-calibration work image"
+    return "unrecognised image name"

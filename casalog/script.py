@@ -1,0 +1,288 @@
+"""Build the manual imaging (and self-calibration) script from a log's products.
+
+The products' tclean calls are rewritten with libcst (:mod:`casalog.rewrite`);
+everything CASA runs around them lives in ``templates/reimage.py.j2``.
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import os
+import posixpath
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from casalog import __version__
+from casalog.casaversion import CasaVersion, adapt_tclean_kwargs
+from casalog.errors import SelectionError
+from casalog.products import Product, as_list
+from casalog.reader import LoggedCall
+from casalog.rewrite import Code, DropArguments, OneArgumentPerLine, RenameCallee, SetArguments, rewrite
+from casalog.templating import render
+
+# Used when a product has no iter1 call to copy the pipeline's cleaning depth from.
+DEFAULT_NITER = 100000
+REFANT_COUNT = 5
+
+
+@dataclass(frozen=True)
+class ImagingOptions:
+    """How to change the pipeline's cleaning; None keeps what the log has."""
+
+    interactive: bool = True
+    mask: str | None = None
+    datacolumn: str | None = None
+    savemodel: str = "modelcolumn"
+    robust: float | None = None
+    uvtaper: tuple[str, ...] | None = None
+    niter: int | None = None
+    threshold: str | None = None
+    nsigma: float | None = None
+    cell: str | None = None
+    imsize: tuple[int, ...] | None = None
+    width: str | None = None
+    nbins: int | None = None
+    deconvolver: str | None = None
+    scales: tuple[int, ...] | None = None
+    parallel: bool = False
+    casa_version: CasaVersion = field(default_factory=CasaVersion.newest)
+
+
+@dataclass(frozen=True)
+class SelfcalOptions:
+    """Self-calibration rounds; ``refant`` None reads it from the log's gaincal calls."""
+
+    solints: tuple[str, ...] = ("inf", "30s", "int")
+    amplitude: bool = False
+    refant: str | None = None
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where the script came from, for its header."""
+
+    log: str
+    command_line: str
+    date: str
+
+    @classmethod
+    def now(cls, log: str, command_line: str) -> Provenance:
+        """Provenance dated now, or at ``SOURCE_DATE_EPOCH`` when that is set (reproducible output)."""
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        moment = (
+            datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc)
+            if epoch
+            else datetime.datetime.now(tz=datetime.timezone.utc)
+        )
+        return cls(log, command_line, moment.strftime("%Y-%m-%d %H:%M UTC"))
+
+
+def build_script(
+    products: Sequence[Product],
+    gaincal_calls: Sequence[LoggedCall],
+    imaging: ImagingOptions,
+    selfcal: SelfcalOptions | None,
+    provenance: Provenance,
+) -> tuple[str, list[str]]:
+    """The script text and the warnings to show the user.
+
+    Parameters
+    ----------
+    products : sequence of Product
+        The selected products, in log order.
+    gaincal_calls : sequence of LoggedCall
+        The log's gaincal calls, to find the pipeline's reference antennas.
+    imaging, selfcal : ImagingOptions, SelfcalOptions or None
+        What to change; ``selfcal`` None writes no self-calibration steps.
+    provenance : Provenance
+        Source log, command line and date for the header.
+
+    Raises
+    ------
+    SelectionError
+        When self-calibration is asked for a selection without a continuum product.
+    """
+    warnings: list[str] = []
+    plans = [_product_plan(number, product, imaging, warnings) for number, product in enumerate(products, 1)]
+    selfcal_plan = _selfcal_plan(products, plans, gaincal_calls, selfcal, provenance.log) if selfcal else None
+    steps = [{"kind": "check", "title": "Check that the measurement sets are here"}]
+    for plan in plans:
+        steps.append({"kind": "clean", "product": plan["number"], "title": f"Clean {plan['short']}"})
+        steps.append(
+            {"kind": "model", "product": plan["number"], "title": f"Fill and check the model of {plan['short']}"}
+        )
+    if selfcal_plan:
+        short = plans[selfcal_plan["product"] - 1]["short"]
+        steps += [
+            {"kind": "split", "title": f"Split the imaged column of {short} for self-calibration"},
+            {"kind": "selfcal_start", "title": f"Clean the split data of {short} and fill its model"},
+            {"kind": "selfcal", "title": f"Self-calibrate {short}"},
+        ]
+    steps.append({"kind": "export", "title": "Export the final images to FITS"})
+    text = render(
+        "reimage.py.j2",
+        version=__version__,
+        date=provenance.date,
+        log_name=os.path.basename(provenance.log),
+        log_sha256=_sha256(provenance.log),
+        command_line=provenance.command_line,
+        interactive=imaging.interactive,
+        products=plans,
+        selfcal=selfcal_plan,
+        steps=steps,
+        all_vis=repr(sorted({vis for plan in plans for vis in plan["vis"]})),
+    )
+    return text, warnings
+
+
+def _product_plan(number: int, product: Product, imaging: ImagingOptions, warnings: list[str]) -> dict[str, Any]:
+    call = product.call(1)
+    notes: list[str] = []
+    changes: dict[str, Any] = {}
+    if call is None:
+        call = product.calls[-1]
+        note = (
+            f"the log has no iter1 call for {product.stem}; built from the iter{product.iterations[-1]} "
+            f"call at line {call.first_line} with the pipeline's iter1 settings, niter={imaging.niter or DEFAULT_NITER}"
+        )
+        notes.append(note)
+        warnings.append(f"{call.filename}:{call.first_line}: warning: {note}")
+        changes["niter"] = DEFAULT_NITER
+    kwargs = call.kwargs
+    imagename = posixpath.basename(product.stem) + ".manual"
+    vis = [posixpath.basename(name) for name in as_list(kwargs.get("vis"))]
+    changes.update(
+        vis=vis,
+        imagename=imagename,
+        interactive=Code("INTERACTIVE"),
+        calcres=True,
+        calcpsf=True,
+        restart=False,
+        threshold=Code(f"THRESHOLD_{number}"),
+        restoration=True,
+        pbcor=True,
+        savemodel="none" if imaging.parallel else imaging.savemodel,
+        parallel=imaging.parallel,
+    )
+    changes.update(_mask_changes(kwargs, imaging, notes))
+    changes.update(_imaging_changes(kwargs, imaging, notes))
+    adapted, dropped = adapt_tclean_kwargs({**kwargs, **changes}, imaging.casa_version)
+    if dropped:
+        notes.append(f"dropped {', '.join(sorted(dropped))}: not tclean parameters of CASA {imaging.casa_version}")
+    drop = set(dropped) | {name for name, value in changes.items() if value is _DROP}
+    params = rewrite(
+        call.text,
+        SetArguments({name: value for name, value in changes.items() if name in adapted and value is not _DROP}),
+        DropArguments(drop),
+        RenameCallee("dict"),
+        OneArgumentPerLine(),
+    )
+    threshold = imaging.threshold or kwargs.get("threshold") or "0.0mJy"
+    deconvolver = changes.get("deconvolver", kwargs.get("deconvolver"))
+    return {
+        "number": number,
+        "stem": product.stem,
+        "short": product.stem.split(".", 1)[-1],
+        "iteration": int(call.kwargs["imagename"].rsplit("iter", 1)[1]),
+        "line": call.first_line,
+        "notes": notes,
+        "params": params,
+        "imagename": imagename,
+        "vis": vis,
+        "threshold": repr(threshold),
+        "image_suffix": repr(".image.tt0" if deconvolver == "mtmfs" else ".image"),
+        "call": call,
+        "product": product,
+    }
+
+
+_DROP = object()
+
+
+def _mask_changes(kwargs: dict[str, Any], imaging: ImagingOptions, notes: list[str]) -> dict[str, Any]:
+    if imaging.interactive:
+        # A drawn mask only counts with usemask='user'; an automask or the
+        # pipeline's Cycle 4 cleanmask would otherwise override it.
+        return {"usemask": "user", "mask": ""}
+    if imaging.mask is not None:
+        return {"usemask": "user", "mask": imaging.mask}
+    if kwargs.get("usemask") == "auto-multithresh":
+        return {}
+    notes.append("batch mode without --mask and no automask in the log: cleaning inside the PB=0.3 mask")
+    return {"usemask": "pb", "pbmask": 0.3, "mask": _DROP}
+
+
+def _imaging_changes(kwargs: dict[str, Any], imaging: ImagingOptions, notes: list[str]) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for name in ("datacolumn", "robust", "niter", "nsigma", "cell", "deconvolver"):
+        value = getattr(imaging, name)
+        if value is not None:
+            changes[name] = value
+    if imaging.robust is not None:
+        changes["weighting"] = "briggs"
+    if imaging.uvtaper is not None:
+        changes["uvtaper"] = list(imaging.uvtaper)
+    if imaging.imsize is not None:
+        changes["imsize"] = list(imaging.imsize)
+    if imaging.scales is not None:
+        changes["scales"] = list(imaging.scales)
+    if imaging.width is not None or imaging.nbins is not None:
+        from casalog.spectral import rebin
+
+        changes.update(rebin(kwargs, imaging.width, imaging.nbins, notes))
+    return changes
+
+
+def _selfcal_plan(
+    products: Sequence[Product],
+    plans: list[dict[str, Any]],
+    gaincal_calls: Sequence[LoggedCall],
+    options: SelfcalOptions,
+    source: str,
+) -> dict[str, Any]:
+    continuum = [plan for plan in plans if plan["product"].name.specmode in ("mfs", "cont")]
+    if not continuum:
+        raise SelectionError("self-calibration needs a continuum (mfs or cont) product in the selection", source)
+    # The aggregate continuum has the most signal; otherwise the first continuum image.
+    plan = next((p for p in continuum if p["product"].name.specmode == "cont"), continuum[0])
+    kwargs = plan["call"].kwargs
+    spws = plan["product"].name.spws
+    refant, origin = _refant(gaincal_calls, options)
+    spwmap = [min(int(spw) for spw in spws)] * (max(int(spw) for spw in spws) + 1) if len(spws) > 1 else []
+    return {
+        "product": plan["number"],
+        "vis": repr([posixpath.splitext(vis)[0] + "_selfcal.ms" for vis in plan["vis"]]),
+        "imagename": repr(posixpath.basename(plan["stem"]) + ".selfcal"),
+        "image_suffix": plan["image_suffix"],
+        "datacolumn": repr(kwargs.get("datacolumn", "data")),
+        "field": repr(str(kwargs.get("field", ""))),
+        "spw": repr(",".join(spws)),
+        "combine": repr("spw" if spwmap else ""),
+        "spwmap": repr(spwmap),
+        "solints": repr(list(options.solints)),
+        "amplitude": options.amplitude,
+        "refant": repr(refant),
+        "refant_origin": origin,
+    }
+
+
+def _refant(gaincal_calls: Sequence[LoggedCall], options: SelfcalOptions) -> tuple[str, str]:
+    if options.refant is not None:
+        return options.refant, "given with --refant."
+    for call in reversed(gaincal_calls):
+        listed = [name for name in str(call.kwargs.get("refant", "")).split(",") if name]
+        if listed:
+            return ",".join(listed[:REFANT_COUNT]), (
+                f"the first {min(len(listed), REFANT_COUNT)} of the pipeline's list "
+                f"(gaincal at line {call.first_line} of the log)."
+            )
+    return "", "the log has no gaincal call with a refant list, so CASA picks one; better set it."
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
