@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from casalog.reader import LoggedCall
 
 SUBCOMMANDS = {
+    "prepare": "check a delivery and put its cont.dat where pipeline re-imaging finds it",
+    "recipe": "write one of the guide's pipeline re-imaging scripts for a delivery",
     "contdat": "show or edit a cont.dat file",
     "flags": "check a flag template (*.flagtargetstemplate.txt)",
 }
