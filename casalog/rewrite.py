@@ -76,28 +76,46 @@ class RenameCallee(cst.CSTTransformer):
 
 
 class OneArgumentPerLine(cst.CSTTransformer):
-    """Lay the call out one keyword a line, indented by ``indent`` spaces."""
+    """Lay the call out one keyword a line, and a long list one item a line."""
 
-    def __init__(self, indent: int = 4) -> None:
+    def __init__(self, indent: int = 4, long_list: int = 72) -> None:
         super().__init__()
         self.indent = indent
+        self.long_list = long_list
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
         if not updated_node.args:
             return updated_node
-        newline = cst.ParenthesizedWhitespace(
-            first_line=cst.TrailingWhitespace(newline=cst.Newline()),
-            indent=True,
-            last_line=cst.SimpleWhitespace(" " * self.indent),
-        )
-        closing = cst.ParenthesizedWhitespace(
-            first_line=cst.TrailingWhitespace(newline=cst.Newline()), indent=True, last_line=cst.SimpleWhitespace("")
-        )
+        last = len(updated_node.args) - 1
         args = [
-            arg.with_changes(comma=cst.Comma(whitespace_after=newline if i < len(updated_node.args) - 1 else closing))
+            arg.with_changes(
+                value=self._laid_out(arg.value),
+                comma=cst.Comma(whitespace_after=_newline(self.indent if i < last else 0)),
+            )
             for i, arg in enumerate(updated_node.args)
         ]
-        return updated_node.with_changes(whitespace_before_args=newline, args=args)
+        return updated_node.with_changes(whitespace_before_args=_newline(self.indent), args=args)
+
+    def _laid_out(self, value: cst.BaseExpression) -> cst.BaseExpression:
+        if not isinstance(value, cst.List) or len(value.elements) < 2:
+            return value
+        if len(cst.Module([]).code_for_node(value)) <= self.long_list:
+            return value
+        inner = 2 * self.indent
+        last = len(value.elements) - 1
+        elements = [
+            element.with_changes(comma=cst.Comma(whitespace_after=_newline(inner if i < last else self.indent)))
+            for i, element in enumerate(value.elements)
+        ]
+        return value.with_changes(lbracket=cst.LeftSquareBracket(whitespace_after=_newline(inner)), elements=elements)
+
+
+def _newline(indent: int) -> cst.ParenthesizedWhitespace:
+    return cst.ParenthesizedWhitespace(
+        first_line=cst.TrailingWhitespace(newline=cst.Newline()),
+        indent=True,
+        last_line=cst.SimpleWhitespace(" " * indent),
+    )
 
 
 def rewrite(text: str, *transformers: cst.CSTTransformer) -> str:
