@@ -9,7 +9,7 @@ import argparse
 
 import astropy.units as u
 
-from casalog.casaversion import CasaVersion
+from casalog.casaversion import DEFAULT_VERSION, CasaVersion
 from casalog.errors import UsageError
 from casalog.script import ImagingOptions, SelfcalOptions
 from casalog.selection import Selection
@@ -105,7 +105,7 @@ def imaging_from(args: argparse.Namespace) -> ImagingOptions:
         deconvolver=args.deconvolver,
         scales=tuple(_integers("--scales", args.scales)) if args.scales else None,
         parallel=args.parallel,
-        casa_version=CasaVersion.parse(args.casa_version) if args.casa_version else CasaVersion.newest(),
+        casa_version=CasaVersion.parse(args.casa_version) if args.casa_version else DEFAULT_VERSION,
     )
 
 

@@ -10,17 +10,19 @@ import hashlib
 import os
 import posixpath
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from casalog import __version__
-from casalog.casaversion import CasaVersion, adapt_tclean_kwargs
-from casalog.errors import SelectionError
+from casalog.casaversion import DEFAULT_VERSION, CasaVersion, tclean_kwargs_for, tclean_parameter, usemask_available
+from casalog.errors import CasaLogError, SelectionError
 from casalog.products import Product, as_list
 from casalog.reader import LoggedCall
 from casalog.rewrite import Code, DropArguments, OneArgumentPerLine, RenameCallee, SetArguments, rewrite
 from casalog.templating import render
 
+# A change that removes the keyword instead of setting it.
+_DROP = object()
 # Used when a product has no iter1 call to copy the pipeline's cleaning depth from.
 DEFAULT_NITER = 100000
 REFANT_COUNT = 5
@@ -46,7 +48,7 @@ class ImagingOptions:
     deconvolver: str | None = None
     scales: tuple[int, ...] | None = None
     parallel: bool = False
-    casa_version: CasaVersion = field(default_factory=CasaVersion.newest)
+    casa_version: CasaVersion = DEFAULT_VERSION
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,8 @@ def _product_plan(number: int, product: Product, imaging: ImagingOptions, warnin
         call = product.calls[-1]
         note = (
             f"the log has no iter1 call for {product.stem}; built from the iter{product.iterations[-1]} "
-            f"call at line {call.first_line} with the pipeline's iter1 settings, niter={imaging.niter or DEFAULT_NITER}"
+            f"call at line {call.first_line} with the pipeline's iter1 settings and niter={imaging.niter or DEFAULT_NITER}; "
+            f"set THRESHOLD_{number}, the dirty image has none"
         )
         notes.append(note)
         warnings.append(f"{call.filename}:{call.first_line}: warning: {note}")
@@ -167,13 +170,11 @@ def _product_plan(number: int, product: Product, imaging: ImagingOptions, warnin
     )
     changes.update(_mask_changes(kwargs, imaging, notes))
     changes.update(_imaging_changes(kwargs, imaging, notes))
-    adapted, dropped = adapt_tclean_kwargs({**kwargs, **changes}, imaging.casa_version)
-    if dropped:
-        notes.append(f"dropped {', '.join(sorted(dropped))}: not tclean parameters of CASA {imaging.casa_version}")
-    drop = set(dropped) | {name for name, value in changes.items() if value is _DROP}
+    dropped = _unsupported({**kwargs, **changes}, imaging.casa_version, notes)
+    drop = dropped | {name for name, value in changes.items() if value is _DROP}
     params = rewrite(
         call.text,
-        SetArguments({name: value for name, value in changes.items() if name in adapted and value is not _DROP}),
+        SetArguments({name: value for name, value in changes.items() if name not in drop}),
         DropArguments(drop),
         RenameCallee("dict"),
         OneArgumentPerLine(),
@@ -197,7 +198,20 @@ def _product_plan(number: int, product: Product, imaging: ImagingOptions, warnin
     }
 
 
-_DROP = object()
+def _unsupported(kwargs: dict[str, Any], version: CasaVersion, notes: list[str]) -> set[str]:
+    """Names the target CASA's tclean lacks; unknown names are kept, with a note."""
+    known = {}
+    for name, value in kwargs.items():
+        try:
+            tclean_parameter(name)
+        except CasaLogError:
+            notes.append(f"{name} is no tclean parameter regen-tclean knows; kept as logged")
+        else:
+            known[name] = value
+    dropped = set(tclean_kwargs_for(known, version).dropped)
+    if dropped:
+        notes.append(f"dropped {', '.join(sorted(dropped))}: not tclean parameters of CASA {version}")
+    return dropped
 
 
 def _mask_changes(kwargs: dict[str, Any], imaging: ImagingOptions, notes: list[str]) -> dict[str, Any]:
@@ -207,9 +221,9 @@ def _mask_changes(kwargs: dict[str, Any], imaging: ImagingOptions, notes: list[s
         return {"usemask": "user", "mask": ""}
     if imaging.mask is not None:
         return {"usemask": "user", "mask": imaging.mask}
-    if kwargs.get("usemask") == "auto-multithresh":
+    if kwargs.get("usemask") == "auto-multithresh" and usemask_available("auto-multithresh", imaging.casa_version):
         return {}
-    notes.append("batch mode without --mask and no automask in the log: cleaning inside the PB=0.3 mask")
+    notes.append("batch mode without --mask or a usable automask: cleaning inside the PB=0.3 mask")
     return {"usemask": "pb", "pbmask": 0.3, "mask": _DROP}
 
 

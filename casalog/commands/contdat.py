@@ -1,0 +1,214 @@
+"""``regen-tclean contdat FILE``: show the continuum ranges of a cont.dat, or edit them.
+
+With ``--set SPW:RANGES`` the file is rewritten in place: the old one is kept
+as ``FILE.bak`` (``FILE.bak.1``, ``FILE.bak.2``, … when that exists) and the
+new text replaces the file in one ``os.replace``, so on any error the file is
+left as it was.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+
+import astropy.units as u
+
+from casalog import contdat
+from casalog.commands import layout, read_text
+from casalog.errors import CasaLogError, UsageError
+
+Interval = tuple[u.Quantity, u.Quantity]
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``contdat`` to ``parser``.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+    """
+    parser.add_argument("file", metavar="FILE", help="the cont.dat file")
+    parser.add_argument(
+        "--set",
+        dest="edits",
+        action="append",
+        default=[],
+        metavar="SPW:RANGES",
+        help="replace the continuum ranges of a spw, e.g. '22:258.6~258.64GHz;258.97~260.45GHz' (repeatable)",
+    )
+    parser.add_argument(
+        "--field",
+        metavar="NAME",
+        help="only this field: the one --set edits (required when the spw is listed under several fields)",
+    )
+    parser.add_argument(
+        "--coverage",
+        action="append",
+        default=[],
+        metavar="SPW:LO~HIUNIT",
+        help="the frequency coverage of a spw, e.g. '22:257.5~259.5GHz': --set ranges must lie inside it",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the table of the file, after applying any ``--set`` edits.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        As parsed with :func:`configure`.
+
+    Returns
+    -------
+    int
+        0.
+
+    Raises
+    ------
+    CasaLogError
+        Unreadable file, bad ``--set``/``--coverage``, unknown field or spw.
+    """
+    data = contdat.parse(read_text(args.file), args.file)
+    coverage = _coverage(args.coverage)
+    if args.edits:
+        data = _edit(data, args.edits, args.field, coverage)
+        backup = save(args.file, contdat.write(data))
+        print(f"wrote {args.file} (previous version kept as {backup})")
+    fields = data.fields if args.field is None else (contdat.find_field(data, args.field),)
+    print(f"{args.file}: cont.dat format v{data.version}")
+    print(format_table(fields, coverage, with_names=data.version == 3))
+    return 0
+
+
+def _coverage(texts: list[str]) -> dict[int, Interval]:
+    intervals: dict[int, Interval] = {}
+    for text in texts:
+        for spw, ranges in contdat.parse_selection(text).items():
+            if len(ranges) != 1 or ranges[0].lo >= ranges[0].hi:
+                raise UsageError(f"--coverage {text!r}: give one increasing range per spw")
+            if spw in intervals:
+                raise UsageError(f"--coverage: spw {spw} is given twice")
+            intervals[spw] = (ranges[0].lo, ranges[0].hi)
+    return intervals
+
+
+def _edit(data: contdat.ContDat, edits: list[str], field: str | None, coverage: dict[int, Interval]) -> contdat.ContDat:
+    done: set[int] = set()
+    for text in edits:
+        for spw, ranges in contdat.parse_selection(text).items():
+            if spw in done:
+                raise UsageError(f"--set: spw {spw} is given twice")
+            done.add(spw)
+            data = contdat.set_ranges(data, spw, ranges, field, coverage.get(spw))
+    return data
+
+
+def _make_backup(path: str) -> str:
+    """Copy ``path`` to the first free ``path.bak[.N]``, never overwriting one."""
+    number = 0
+    while True:
+        backup = f"{path}.bak" if number == 0 else f"{path}.bak.{number}"
+        try:
+            with open(path, "rb") as source, open(backup, "xb") as target:
+                shutil.copyfileobj(source, target)
+        except FileExistsError:
+            number += 1
+            continue
+        except OSError as err:
+            raise CasaLogError(f"cannot write a backup: {err.strerror or err}", backup) from None
+        shutil.copymode(path, backup)
+        return backup
+
+
+def save(path: str, text: str) -> str:
+    """Replace the file ``path`` with ``text`` atomically, keeping a backup.
+
+    Parameters
+    ----------
+    path : str
+        An existing file.
+    text : str
+        Its new content, written as is (line endings included).
+
+    Returns
+    -------
+    str
+        The backup's name.
+
+    Raises
+    ------
+    CasaLogError
+        The backup or the new file cannot be written; ``path`` is unchanged
+        and no backup is left.
+    """
+    backup = _make_backup(path)
+    try:
+        _replace(path, text)
+    except (OSError, UnicodeError) as err:
+        # Nothing changed: the backup would only duplicate the file.
+        os.unlink(backup)
+        raise CasaLogError(f"cannot write: {getattr(err, 'strerror', None) or err}", path) from None
+    return backup
+
+
+def _replace(path: str, text: str) -> None:
+    """Write ``text`` to a temp file beside ``path``, then move it onto ``path``."""
+    handle, temp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=f".{os.path.basename(path)}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        shutil.copymode(path, temp)
+        os.replace(temp, path)
+    except BaseException:
+        os.unlink(temp)
+        raise
+
+
+def _bandwidth(entry: contdat.ContSpw, coverage: dict[int, Interval]) -> str:
+    width = contdat.continuum_bandwidth(entry, coverage.get(entry.spw))
+    return "whole spw" if width is None else f"{width.to_value(u.GHz):.4f} GHz"
+
+
+def _frames(entry: contdat.ContSpw) -> str:
+    frames = dict.fromkeys(rng.frame or f"{rng.effective_frame} (implied)" for rng in entry.ranges)
+    return ",".join(frames) or "-"
+
+
+def _ranges(entry: contdat.ContSpw) -> str:
+    if entry.all_channels:
+        return "ALL (the whole spw is continuum)"
+    if not entry.ranges:
+        return "NONE (no continuum found)"
+    return ";".join(rng.text for rng in entry.ranges)
+
+
+def format_table(
+    fields: tuple[contdat.ContField, ...], coverage: dict[int, Interval], *, with_names: bool = False
+) -> str:
+    """Lay out one row per spw: field, spw, (name, flags,) frame, continuum bandwidth, ranges.
+
+    Parameters
+    ----------
+    fields : tuple of ContField
+    coverage : dict
+        spw id to its (low, high) edges, to size ``ALL`` entries.
+    with_names : bool
+        Add the v3 spw name and flags columns.
+
+    Returns
+    -------
+    str
+        The table, without a final newline.
+    """
+    header = ["FIELD", "SPW", *(["NAME", "FLAGS"] if with_names else []), "FRAME", "CONTINUUM", "RANGES"]
+    rows = [header]
+    for field in fields:
+        for entry in field.spws:
+            names = [entry.name or "-", " ".join(entry.flags) or "-"] if with_names else []
+            rows.append(
+                [field.name, str(entry.spw), *names, _frames(entry), _bandwidth(entry, coverage), _ranges(entry)]
+            )
+    return layout(rows)

@@ -1,0 +1,66 @@
+"""``regen-tclean flags FILE``: list the commands of a pipeline flag template."""
+from __future__ import annotations
+
+import argparse
+
+from casalog import flagtemplate
+from casalog.commands import layout, read_text
+
+#: Keys shown in their own columns, in this order; any other key goes in OTHER.
+COLUMNS = ("mode", "antenna", "spw", "field", "timerange", "reason")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``flags`` to ``parser``.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+    """
+    parser.add_argument("file", metavar="FILE", help="a *.flagtargetstemplate.txt (or *_flagtargetstemplate.txt) file")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print one row per active command of the template.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        As parsed with :func:`configure`.
+
+    Returns
+    -------
+    int
+        0.
+
+    Raises
+    ------
+    CasaLogError
+        Unreadable file or a malformed line (``FILE:LINE: message``).
+    """
+    commands = flagtemplate.parse(read_text(args.file), args.file)
+    if not commands:
+        print(f"{args.file}: no active flag commands")
+        return 0
+    print(format_table(commands))
+    return 0
+
+
+def format_table(commands: list[flagtemplate.FlagCommand]) -> str:
+    """Lay out one row per command: line, the usual keys, then the other ``key=value``.
+
+    Parameters
+    ----------
+    commands : list of FlagCommand
+
+    Returns
+    -------
+    str
+        The table, without a final newline.
+    """
+    header = ["LINE", *(key.upper() for key in COLUMNS), "OTHER"]
+    rows = [header]
+    for command in commands:
+        other = " ".join(f"{key}={value!r}" for key, value in command.params.items() if key not in COLUMNS)
+        rows.append([str(command.lineno), *(command.get(key) or "-" for key in COLUMNS), other or "-"])
+    return layout(rows)

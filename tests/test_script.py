@@ -1,0 +1,172 @@
+"""The generated re-imaging script: its calls, its options and its golden copies."""
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from casalog.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL_LOG = ROOT.parent / "shared/samples/real/2016.1.00023.S.casa_commands.log"
+GOLDEN = Path(__file__).resolve().parent / "golden" / "scripts"
+CYCLE4 = ROOT / "samples" / "cycle4"
+CYCLE10 = ROOT / "samples" / "cycle10"
+
+
+@pytest.fixture(autouse=True)
+def fixed_date(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
+
+
+def _generate(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    assert main(list(args)) == 0, capsys.readouterr().err
+    return capsys.readouterr().out
+
+
+def _products(script: str) -> dict[str, dict[str, Any]]:
+    """The ``product_N = dict(...)`` parameters of a script, literals evaluated, names as ``$NAME``."""
+    found = {}
+    for node in ast.parse(script).body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            target = node.targets[0]
+            if isinstance(target, ast.Name) and target.id.startswith("product_"):
+                found[target.id] = {
+                    kw.arg: f"${kw.value.id}" if isinstance(kw.value, ast.Name) else ast.literal_eval(kw.value)
+                    for kw in node.value.keywords
+                }
+    return found
+
+
+def _golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("REGEN_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    assert text == path.read_text(), f"{name} changed; rerun with REGEN_GOLDEN=1 and review the diff"
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        pytest.param("real_interactive.py", [str(REAL_LOG.relative_to(ROOT.parent)).join(["../", ""])], id="real log"),
+        pytest.param("cycle4_interactive.py", ["samples/cycle4", "--casa-version", "4.7"], id="cycle 4 sample"),
+        pytest.param("cycle10_interactive.py", ["samples/cycle10"], id="cycle 10 sample"),
+        pytest.param("cycle10_selfcal_batch.py", ["samples/cycle10", "--no-interactive", "--selfcal", "--ap"], id="selfcal"),
+    ],
+)
+def test_golden_scripts(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], name: str, args: list[str]
+) -> None:
+    # Relative paths keep the command line in the header the same in any checkout.
+    monkeypatch.chdir(ROOT)
+    _golden(name, _generate(capsys, *args))
+
+
+def test_every_science_product_gets_the_guides_rewrite(capsys: pytest.CaptureFixture[str]) -> None:
+    products = _products(_generate(capsys, str(REAL_LOG)))
+    assert len(products) == 5
+    for params in products.values():
+        assert params["interactive"] == "$INTERACTIVE"
+        assert (params["calcres"], params["calcpsf"], params["restart"]) == (True, True, False)
+        assert (params["usemask"], params["mask"]) == ("user", "")
+        assert params["pbcor"] is True and params["savemodel"] == "modelcolumn"
+        assert params["imagename"].endswith(".manual") and ".iter" not in params["imagename"]
+        assert all("/" not in vis for vis in params["vis"])
+        assert "chanchunks" not in params  # removed from tclean in CASA 6.2
+        assert params["threshold"].startswith("$THRESHOLD_")
+
+
+def test_batch_keeps_the_pipeline_automask_and_targets_old_casa(capsys: pytest.CaptureFixture[str]) -> None:
+    script = _generate(capsys, str(REAL_LOG), "--no-interactive", "--casa-version", "5.1", "--product", "*cont.I")
+    (params,) = _products(script).values()
+    assert params["usemask"] == "auto-multithresh" and "mask" not in params
+    assert params["chanchunks"] == -1
+    assert "INTERACTIVE = False" in script
+
+
+def test_imaging_options_change_the_call(capsys: pytest.CaptureFixture[str]) -> None:
+    script = _generate(
+        capsys, str(REAL_LOG), "--specmode", "cube", "--robust", "1.5", "--uvtaper", "0.1arcsec",
+        "--cell", "0.03arcsec", "--imsize", "1200", "--nbins", "2", "--deconvolver", "multiscale",
+        "--scales", "0,5,15", "--datacolumn", "corrected",
+    )
+    (params,) = _products(script).values()
+    assert params["robust"] == 1.5 and params["uvtaper"] == ["0.1arcsec"]
+    assert params["cell"] == "0.03arcsec" and params["imsize"] == [1200, 1200]
+    assert params["width"] == "1.95348995968MHz" and params["nchan"] == 959
+    assert params["deconvolver"] == "multiscale" and params["scales"] == [0, 5, 15]
+    assert params["datacolumn"] == "corrected"
+
+
+def test_product_without_iter1_is_built_from_iter0_and_said(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(CYCLE4), "--product", "*HD_163296_sci.spw19.mfs.I"]) == 0
+    out, err = capsys.readouterr()
+    assert "has no iter1 call" in err and err.count("\n") == 1
+    assert "# NOTE: the log has no iter1 call" in out
+    (params,) = _products(out).values()
+    assert params["niter"] == 100000 and params["restart"] is False
+
+
+def test_selfcal_reads_the_pipeline_refant_list(capsys: pytest.CaptureFixture[str]) -> None:
+    script = _generate(capsys, str(REAL_LOG), "--selfcal")
+    assert "REFANT = 'DV07,DA49,DA41,DV23,DA64'" in script
+    assert "selfcal_vis = [" in script and "_target_selfcal.ms" in script
+    assert "SOLINTS = ['inf', '30s', 'int']" in script
+    script = _generate(capsys, str(REAL_LOG), "--selfcal", "--refant", "DA41", "--solints", "inf,60s")
+    assert "REFANT = 'DA41'" in script and "SOLINTS = ['inf', '60s']" in script
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        pytest.param(["--field", "M82"], 1, "the log has no field 'M82'; it has: .*NGC1068", id="unknown field"),
+        pytest.param(["--spw", "17"], 1, "the log has no spw '17'; it has: 22, 24, 26", id="unknown spw"),
+        pytest.param(["--intent", "POLARIZATION"], 1, "no intent 'POLARIZATION'", id="unknown intent"),
+        pytest.param(["--product", "nope*"], 1, "no product is named 'nope\\*'", id="unknown product"),
+        pytest.param(["--robust", "3"], 2, "Briggs robust goes from -2 to 2", id="robust"),
+        pytest.param(["--cell", "0.1Jy"], 2, "--cell 0.1Jy: the unit must be like arcsec", id="cell unit"),
+        pytest.param(["--threshold", "abc"], 2, "not a number with a unit", id="threshold"),
+        pytest.param(["--parallel"], 2, "--parallel needs --no-interactive", id="parallel interactive"),
+        pytest.param(["--mask", "m.crtf"], 2, "--mask is for batch cleaning", id="mask interactive"),
+        pytest.param(["--scales", "0,5"], 2, "--scales needs --deconvolver", id="scales"),
+        pytest.param(["--solints", "inf,10m"], 2, "--solints needs --selfcal|go with --selfcal", id="solints alone"),
+        pytest.param(["--selfcal", "--solints", "inf,10Jy"], 2, "the unit must be like s", id="solint unit"),
+        pytest.param(["--casa-version", "3.4"], 2, "older than 4.7", id="old casa"),
+        pytest.param(["--specmode", "cube", "--selfcal"], 1, "self-calibration needs a continuum", id="selfcal cube"),
+    ],
+)
+def test_bad_options_are_one_line_errors_and_write_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], code: int, message: str
+) -> None:
+    output = tmp_path / "reimage.py"
+    assert main([str(REAL_LOG), "-o", str(output), *args]) == code
+    out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and "Traceback" not in err
+    import re
+
+    assert re.search(message, err), err
+    assert not output.exists() and out == ""
+
+
+def test_output_file_is_not_replaced_without_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    output = tmp_path / "reimage.py"
+    output.write_text("my edits\n")
+    assert main([str(REAL_LOG), "-o", str(output)]) == 1
+    assert "exists already; use --force" in capsys.readouterr().err
+    assert output.read_text() == "my edits\n"
+    assert main([str(REAL_LOG), "-o", str(output), "--force"]) == 0
+    assert output.read_text().startswith("# Manual re-imaging")
+    assert [p.name for p in tmp_path.iterdir()] == ["reimage.py"]
+
+
+def test_bad_log_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = tmp_path / "x.casa_commands.log"
+    log.write_text("tclean(vis='a.ms',\n       imagename='x.s1_0.F_sci.spw1.mfs.I.iter1'\n")
+    output = tmp_path / "reimage.py"
+    assert main([str(log), "-o", str(output)]) == 1
+    assert "truncated command" in capsys.readouterr().err
+    assert not output.exists()
