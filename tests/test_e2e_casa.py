@@ -1,0 +1,132 @@
+"""The generated script, run in real CASA on the simulated delivery.
+
+One session fixture runs the whole script once (batch cleaning, phase
+self-calibration); the tests then read what it left behind.  A second run
+without the overwrite switch must stop cleanly, and a third with it must make
+the same products again.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from casalog.cli import main
+
+pytestmark = pytest.mark.casa
+
+Runner = Callable[[Path, Path], "subprocess.CompletedProcess[str]"]
+
+
+@dataclass(frozen=True)
+class Run:
+    delivery: Any
+    working: Path
+    script: Path
+    first: subprocess.CompletedProcess[str]
+
+
+def _image_names(script: Path) -> list[str]:
+    return re.findall(r"imagename='([^']+\.manual)'", script.read_text())
+
+
+@pytest.fixture(scope="module")
+def run(sim_delivery: Any, casa_script_runner: Runner, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    working = tmp_path_factory.mktemp("reimage") / "working"
+    shutil.copytree(sim_delivery.working, working, symlinks=True)
+    script = working / "reimage.py"
+    assert main([str(sim_delivery.root), "--no-interactive", "--selfcal", "-o", str(script)]) == 0
+    return Run(sim_delivery, working, script, casa_script_runner(script, working))
+
+
+def test_every_step_ran(run: Run) -> None:
+    assert run.first.returncode == 0, run.first.stdout[-3000:] + run.first.stderr[-3000:]
+    titles = re.findall(r"^    (\d+): ", run.script.read_text(), flags=re.MULTILINE)
+    assert titles
+    for step in titles:
+        assert re.search(rf"^Step {step} ", run.first.stdout, flags=re.MULTILINE), f"step {step} did not run"
+
+
+def test_images_have_the_new_names_and_no_underscore_two(run: Run) -> None:
+    names = _image_names(run.script)
+    assert len(names) == 3
+    for name in names:
+        assert (run.working / f"{name}.image").is_dir()
+        assert (run.working / f"{name}.image.pbcor").is_dir()
+    assert not [p.name for p in run.working.iterdir() if re.search(r"_\d+\.(image|psf|residual|model|pb)$", p.name)]
+
+
+def test_model_data_is_filled(run: Run) -> None:
+    from casatools import table
+
+    summary = _selfcal_summary(run)
+    for vis in [*summary["tables"], run.delivery.targets_ms]:
+        tb = table()
+        tb.open(str(run.working / vis))
+        try:
+            assert abs(tb.getcol("MODEL_DATA")).max() > 0, vis
+        finally:
+            tb.close()
+
+
+def test_selfcal_raised_peak_snr(run: Run) -> None:
+    rounds = _selfcal_summary(run)["rounds"]
+    assert rounds[0]["round"] == 0
+    kept = [r for r in rounds[1:] if r["kept"]]
+    assert kept, rounds
+    assert kept[-1]["snr"] > 1.2 * rounds[0]["snr"], rounds
+    assert "round" in run.first.stdout and "S/N" in run.first.stdout
+
+
+def test_exported_fits_carry_the_beam(run: Run) -> None:
+    from astropy.io import fits
+
+    exported = sorted(run.working.glob("*.fits"))
+    final = _selfcal_summary(run)["final_image"]
+    assert {f"{final}.image.pbcor.fits", f"{final}.pb.fits"} <= {p.name for p in exported}
+    for name in _image_names(run.script):
+        assert (run.working / f"{name}.image.pbcor.fits").is_file()
+    for path in exported:
+        if path.name.endswith(".image.pbcor.fits"):
+            header = fits.getheader(path)
+            assert header["BMAJ"] > 0 and header["BMIN"] > 0 and "BPA" in header
+
+
+def test_second_run_stops_cleanly_without_overwrite(run: Run, casa_script_runner: Runner) -> None:
+    before = sorted(p.name for p in run.working.iterdir())
+    again = casa_script_runner(run.script, run.working)
+    assert again.returncode == 1
+    assert "reimage stopped: images of" in again.stderr and "OVERWRITE = True" in again.stderr
+    assert "Traceback" not in again.stderr
+    assert sorted(p.name for p in run.working.iterdir() if not p.name.startswith("casa-")) == [
+        name for name in before if not name.startswith("casa-")
+    ]
+
+
+def test_rerun_with_overwrite_makes_the_same_products(run: Run, casa_script_runner: Runner) -> None:
+    before = _selfcal_summary(run)
+    names_before = sorted(p.name for p in run.working.iterdir() if not p.name.startswith("casa-"))
+    script = run.script.read_text().replace("OVERWRITE = False", "OVERWRITE = True")
+    overwrite = run.working / "reimage_overwrite.py"
+    overwrite.write_text(script)
+    again = casa_script_runner(overwrite, run.working)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    after = _selfcal_summary(run)
+    names_after = sorted(
+        p.name for p in run.working.iterdir() if not p.name.startswith("casa-") and p.name != overwrite.name
+    )
+    assert names_after == names_before
+    assert after["final_image"] == before["final_image"]
+    assert after["rounds"][-1]["peak"] == pytest.approx(before["rounds"][-1]["peak"], rel=1e-3)
+
+
+def _selfcal_summary(run: Run) -> dict[str, Any]:
+    (path,) = run.working.glob("*.selfcal.json")
+    return json.loads(path.read_text())  # type: ignore[no-any-return]
