@@ -81,7 +81,9 @@ def literal_value(text: str, node: ast.expr) -> Any:
         and isinstance(node.operand, ast.Constant)
         and type(node.operand.value) in (int, float)
     ):
-        return -node.operand.value if isinstance(node.op, ast.USub) else node.operand.value
+        number = node.operand.value
+        assert isinstance(number, (int, float))
+        return -number if isinstance(node.op, ast.USub) else number
     if isinstance(node, ast.List):
         return [literal_value(text, item) for item in node.elts]
     if isinstance(node, ast.Tuple):

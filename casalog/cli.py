@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import shlex
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, NoReturn
@@ -50,6 +51,7 @@ def _run_subcommand(name: str, args: list[str]) -> int:
     module = importlib.import_module(f"casalog.commands.{name}")
     parser = _Parser(prog=f"regen-tclean {name}", description=SUBCOMMANDS[name])
     module.configure(parser)
+    parser.set_defaults(command_line=shlex.join(["regen-tclean", name, *args]))
     return int(module.run(parser.parse_args(args)))
 
 
@@ -97,14 +99,13 @@ def _run_log_command(args: list[str]) -> int:
 
 
 def _write_script(options: argparse.Namespace, args: list[str]) -> int:
-    import shlex
-
     from casalog import options as script_options
     from casalog.delivery import find_log
     from casalog.output import write_atomically
     from casalog.products import products
     from casalog.reader import read_log
-    from casalog.script import Provenance, build_script
+    from casalog.provenance import Provenance
+    from casalog.script import build_script
     from casalog.selection import select
 
     imaging = script_options.imaging_from(options)

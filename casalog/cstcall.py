@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import libcst as cst
+import libcst.metadata
 
 from casalog.calls import CallError, ParsedCall
 
@@ -144,7 +145,7 @@ def _first_non_literal(node: cst.BaseExpression) -> cst.CSTNode:
 def _offset(text: str, call: cst.Call, node: cst.CSTNode) -> int:
     # Positions are only needed on the error path, so they are computed there.
     wrapper = cst.MetadataWrapper(cst.Module([cst.SimpleStatementLine([cst.Expr(call)])]), unsafe_skip_copy=True)
-    positions = wrapper.resolve(cst.metadata.PositionProvider)
+    positions = wrapper.resolve(libcst.metadata.PositionProvider)
     position = positions.get(node)
     if position is None:
         return 0

@@ -5,9 +5,6 @@ everything CASA runs around them lives in ``templates/reimage.py.j2``.
 """
 from __future__ import annotations
 
-import datetime
-import hashlib
-import os
 import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +14,7 @@ from casalog import __version__
 from casalog.casaversion import DEFAULT_VERSION, CasaVersion, tclean_kwargs_for, tclean_parameter, usemask_available
 from casalog.errors import CasaLogError, SelectionError
 from casalog.products import Product, as_list
+from casalog.provenance import Provenance
 from casalog.reader import LoggedCall
 from casalog.rewrite import Code, DropArguments, OneArgumentPerLine, RenameCallee, SetArguments, rewrite
 from casalog.templating import render
@@ -58,26 +56,6 @@ class SelfcalOptions:
     solints: tuple[str, ...] = ("inf", "30s", "int")
     amplitude: bool = False
     refant: str | None = None
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """Where the script came from, for its header."""
-
-    log: str
-    command_line: str
-    date: str
-
-    @classmethod
-    def now(cls, log: str, command_line: str) -> Provenance:
-        """Provenance dated now, or at ``SOURCE_DATE_EPOCH`` when that is set (reproducible output)."""
-        epoch = os.environ.get("SOURCE_DATE_EPOCH")
-        moment = (
-            datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc)
-            if epoch
-            else datetime.datetime.now(tz=datetime.timezone.utc)
-        )
-        return cls(log, command_line, moment.strftime("%Y-%m-%d %H:%M UTC"))
 
 
 def build_script(
@@ -126,8 +104,8 @@ def build_script(
         "reimage.py.j2",
         version=__version__,
         date=provenance.date,
-        log_name=os.path.basename(provenance.log),
-        log_sha256=_sha256(provenance.log),
+        log_name=provenance.log_name,
+        log_sha256=provenance.log_sha256,
         command_line=provenance.command_line,
         interactive=imaging.interactive,
         products=plans,
@@ -292,11 +270,3 @@ def _refant(gaincal_calls: Sequence[LoggedCall], options: SelfcalOptions) -> tup
                 f"(gaincal at line {call.first_line} of the log)."
             )
     return "", "the log has no gaincal call with a refant list, so CASA picks one; better set it."
-
-
-def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -1,0 +1,40 @@
+"""Where a generated script came from, for its header."""
+from __future__ import annotations
+
+import datetime
+import hashlib
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """The source log, the exact command line and the date of a generated script."""
+
+    log: str
+    command_line: str
+    date: str
+
+    @classmethod
+    def now(cls, log: str, command_line: str) -> Provenance:
+        """Provenance dated now, or at ``SOURCE_DATE_EPOCH`` when that is set (reproducible output)."""
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        moment = (
+            datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc)
+            if epoch
+            else datetime.datetime.now(tz=datetime.timezone.utc)
+        )
+        return cls(log, command_line, moment.strftime("%Y-%m-%d %H:%M UTC"))
+
+    @property
+    def log_name(self) -> str:
+        return os.path.basename(self.log)
+
+    @property
+    def log_sha256(self) -> str:
+        """The SHA-256 of the log, read in blocks."""
+        digest = hashlib.sha256()
+        with open(self.log, "rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()

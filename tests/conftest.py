@@ -1,0 +1,129 @@
+"""CASA test infrastructure: offline configuration, script runner, simulated delivery.
+
+CASA reads its site configuration once, when ``casatools`` is first imported,
+so :func:`pytest_configure` writes it and sets ``CASASITECONFIG`` before any
+test module is collected.  Tests that need CASA fail (never skip) when it
+cannot be imported: a green run must mean the CASA tests ran.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SIMULATOR = ROOT / "samples" / "simulate_delivery.py"
+CASA_SCRIPT_TIMEOUT_S = 1800
+CASA_FIXTURES = {"casa_site_config", "casa_env", "casa_script_runner", "sim_delivery"}
+_CASA_HINT = "install casatools, casatasks and casadata from the package index (pip install -e '.[test]')"
+
+
+def load_simulator() -> ModuleType:
+    """Import ``samples/simulate_delivery.py`` (not a package) once."""
+    name = "simulate_delivery"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, SIMULATOR)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # dataclasses looks the module up in sys.modules while the class is built.
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "casa: runs real CASA (slow)")
+    if "CASASITECONFIG" in os.environ:
+        return
+    try:
+        simulator = load_simulator()
+        site = Path(tempfile.gettempdir()) / f"regen-tclean-casa-{os.getuid()}"
+        path = simulator.write_casa_site_config(site / "casasiteconfig.py", site / "casa.log")
+    except ImportError:
+        # Without casadata there is nothing to configure; require_casa()
+        # turns that into a failure of each test that needs CASA.
+        return
+    os.environ["CASASITECONFIG"] = str(path)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A test that uses a CASA fixture is a CASA test, marked or not, so that
+    # ``-m "not casa"`` leaves out every slow one.
+    for item in items:
+        if CASA_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.casa)
+
+
+def require_casa() -> None:
+    """Fail the calling test with a clear message when CASA cannot be imported."""
+    if "CASASITECONFIG" not in os.environ:
+        pytest.fail(f"CASA is not configured: casadata (or numpy) cannot be imported; {_CASA_HINT}", pytrace=False)
+    try:
+        import casatasks  # noqa: F401
+        import casatools  # noqa: F401
+    except Exception as exc:  # casaconfig raises its own errors, not only ImportError
+        pytest.fail(f"CASA cannot be imported ({type(exc).__name__}: {exc}); {_CASA_HINT}", pytrace=False)
+
+
+def casa_environment() -> dict[str, str]:
+    """Environment for a CASA subprocess: this process's, which names the site file.
+
+    :func:`pytest_configure` put ``CASASITECONFIG`` into ``os.environ``.
+    """
+    return dict(os.environ)
+
+
+def run_casa_script(path: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``python3 <path>`` in modular CASA and capture its output.
+
+    The interpreter is the one running pytest, so the script sees the same
+    casatools and casatasks.
+    """
+    return subprocess.run(
+        [sys.executable, str(path)],
+        cwd=cwd,
+        env=casa_environment(),
+        capture_output=True,
+        text=True,
+        timeout=CASA_SCRIPT_TIMEOUT_S,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def casa_site_config() -> Path:
+    """The CASASITECONFIG file of this session (CASA is required)."""
+    require_casa()
+    return Path(os.environ["CASASITECONFIG"])
+
+
+@pytest.fixture(scope="session")
+def casa_env(casa_site_config: Path) -> dict[str, str]:
+    """Environment dict for running a script in a CASA subprocess."""
+    return casa_environment()
+
+
+@pytest.fixture(scope="session")
+def casa_script_runner(casa_site_config: Path) -> Callable[[Path, Path], subprocess.CompletedProcess[str]]:
+    """:func:`run_casa_script`, available once CASA is known to import."""
+    return run_casa_script
+
+
+@pytest.fixture(scope="session")
+def sim_delivery(casa_site_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The simulated ALMA delivery, built once per session.
+
+    Returns the ``Delivery`` record of ``samples/simulate_delivery.py``: paths
+    (root, working, log, contfile), MS names, products and the known sky.
+    Tests must not modify it; copy an MS before calibrating it.
+    """
+    return load_simulator().build_delivery(tmp_path_factory.mktemp("sim_delivery"))

@@ -1,0 +1,67 @@
+# Restore the pipeline's continuum subtraction of the ALMA science targets.
+#
+# Written by regen-tclean 0.1.0 on 2025-11-24 16:00 UTC
+# from the log uid___A001_X3621_X1c7.casa_commands.log
+#   SHA-256 138c433bc89100319cddcd342f2deb07d422f674399c4dff51aeb5f0a33d4c86
+# with the command line:
+#   regen-tclean recipe restore-contsub samples/cycle10
+#
+# Each execution's science-target data go to their own *_target.ms, flagged with
+# the target flag templates; the continuum is then fitted over the ranges of
+# cont.dat and subtracted. Afterwards DATA holds the calibrated data and
+# CORRECTED the continuum-subtracted data, ready for your own tclean runs
+# (regen-tclean DELIVERY -o reimage.py writes them from the log). Edit the flag
+# templates or cont.dat before running this if you want other flags or ranges.
+#
+# It drives the ALMA pipeline tasks (hifa_*, hif_*) the way the Cycle 4 pipeline
+# re-imaging guide does. Run it where the pipeline's own measurement sets are:
+# calibrated/working of a delivery restored by script/scriptForPI.py with
+# SPACESAVING=1 (the calibrated/*.ms.split.cal files number their spws from 0,
+# so the spw ids of the log and of cont.dat do not fit them):
+#   cd calibrated/working
+#   casa --pipeline
+#   execfile('<this file>')
+# The run makes a new weblog (pipeline-*/html/index.html) under the title below.
+#
+# WARNING: the pipeline that wrote this log called its stages without
+# pipelinemode, so it is newer than the task interface used here (pipelinemode,
+# hif_uvcontfit, robust in hif_makeimages). Check the help of each task in your
+# pipeline version and adapt the calls before running this file.
+import os
+
+__rethrow_casa_exceptions = True
+pipelinemode = 'automatic'
+
+############################################################
+## USER SET INPUTS
+## Title of the weblog of this run
+MyTitle = 'Restore continuum subtraction'
+## The measurement sets the pipeline started from (its importasdm calls)
+MyVis = [
+    'uid___A002_X10b9e3a_X7c91.ms',
+    'uid___A002_X10bb1f0_X2d4e.ms',
+]
+############################################################
+
+## Stop before the pipeline starts if the data are not in this folder
+missing = [vis for vis in MyVis if not os.path.isdir(vis)]
+if missing:
+    raise RuntimeError('not in this folder: %s; run this file in calibrated/working '
+                       'of the restored delivery' % ', '.join(missing))
+if not os.path.isfile('cont.dat'):
+    raise RuntimeError('no cont.dat in this folder: copy calibration/<MOUS>.cont.dat '
+                       'here as cont.dat (regen-tclean prepare DELIVERY does it)')
+
+context = h_init()
+context.project_summary.proposal_code = MyTitle
+try:
+    ## Load the data, split the science targets off into *_target.ms and
+    ## apply the target flag templates (*flagtargetstemplate.txt) to them
+    hifa_importdata(vis=MyVis, dbservice=False, pipelinemode=pipelinemode)
+    hif_mstransform(pipelinemode=pipelinemode)
+    hifa_flagtargets(pipelinemode=pipelinemode)
+    ## Subtract the continuum, fitted over the cont.dat ranges (every spw and field)
+    hif_uvcontfit(pipelinemode=pipelinemode)
+    hif_uvcontsub(pipelinemode=pipelinemode)
+finally:
+    h_save()

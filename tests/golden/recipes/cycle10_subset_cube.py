@@ -1,0 +1,79 @@
+# Continuum-subtracted cubes of chosen spws and fields, with channel binning.
+#
+# Written by regen-tclean 0.1.0 on 2025-11-24 16:00 UTC
+# from the log uid___A001_X3621_X1c7.casa_commands.log
+#   SHA-256 138c433bc89100319cddcd342f2deb07d422f674399c4dff51aeb5f0a33d4c86
+# with the command line:
+#   regen-tclean recipe subset-cube samples/cycle10 --spw 25 --nbins 25:2
+#
+# The continuum of cont.dat is subtracted for the chosen spws and fields only;
+# their cubes are then made with the channel binning and the Briggs robust
+# below. Binning raises the signal-to-noise per channel; a higher robust weighs
+# towards natural weighting (wider beam, lower noise), a lower one towards
+# uniform weighting (sharper beam, more noise).
+#
+# It drives the ALMA pipeline tasks (hifa_*, hif_*) the way the Cycle 4 pipeline
+# re-imaging guide does. Run it where the pipeline's own measurement sets are:
+# calibrated/working of a delivery restored by script/scriptForPI.py with
+# SPACESAVING=1 (the calibrated/*.ms.split.cal files number their spws from 0,
+# so the spw ids of the log and of cont.dat do not fit them):
+#   cd calibrated/working
+#   casa --pipeline
+#   execfile('<this file>')
+# The run makes a new weblog (pipeline-*/html/index.html) under the title below.
+#
+# WARNING: the pipeline that wrote this log called its stages without
+# pipelinemode, so it is newer than the task interface used here (pipelinemode,
+# hif_uvcontfit, robust in hif_makeimages). Check the help of each task in your
+# pipeline version and adapt the calls before running this file.
+import os
+
+__rethrow_casa_exceptions = True
+pipelinemode = 'automatic'
+
+############################################################
+## USER SET INPUTS
+## Title of the weblog of this run
+MyTitle = 'Cubes of selected spws and fields'
+## The measurement sets the pipeline started from (its importasdm calls)
+MyVis = [
+    'uid___A002_X10b9e3a_X7c91.ms',
+    'uid___A002_X10bb1f0_X2d4e.ms',
+]
+## The spws to make cubes of, and for each of them the number of channels to
+## bin together (SPW:N for every spw of MySpw; N=1 keeps every channel)
+MySpw = '25'
+MyNbins = '25:2'
+## The science targets to image, by name ('' images all of them)
+MyFields = ''
+## Briggs robust, from -2 to 2 (the pipeline's default is 0.5)
+MyRobust = 0.5
+############################################################
+
+## Stop before the pipeline starts if the data are not in this folder
+missing = [vis for vis in MyVis if not os.path.isdir(vis)]
+if missing:
+    raise RuntimeError('not in this folder: %s; run this file in calibrated/working '
+                       'of the restored delivery' % ', '.join(missing))
+if not os.path.isfile('cont.dat'):
+    raise RuntimeError('no cont.dat in this folder: copy calibration/<MOUS>.cont.dat '
+                       'here as cont.dat (regen-tclean prepare DELIVERY does it)')
+
+context = h_init()
+context.project_summary.proposal_code = MyTitle
+try:
+    ## Load the data, split the science targets off into *_target.ms and
+    ## apply the target flag templates (*flagtargetstemplate.txt) to them
+    hifa_importdata(vis=MyVis, dbservice=False, pipelinemode=pipelinemode)
+    hif_mstransform(pipelinemode=pipelinemode)
+    hifa_flagtargets(pipelinemode=pipelinemode)
+    ## Subtract the continuum (cont.dat ranges) of the chosen spws and fields only
+    hif_uvcontfit(spw=MySpw, field=MyFields, pipelinemode=pipelinemode)
+    hif_uvcontsub(spw=MySpw, field=MyFields, pipelinemode=pipelinemode)
+    ## Cubes of the chosen spws and fields, binned by MyNbins and weighted by MyRobust
+    hif_makeimlist(specmode='cube', spw=MySpw, nbins=MyNbins, field=MyFields, pipelinemode=pipelinemode)
+    hif_makeimages(robust=MyRobust, pipelinemode=pipelinemode)
+    ## FITS copies of the new images
+    hif_exportdata(pipelinemode=pipelinemode)
+finally:
+    h_save()

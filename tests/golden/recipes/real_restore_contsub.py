@@ -1,0 +1,68 @@
+# Restore the pipeline's continuum subtraction of the ALMA science targets.
+#
+# Written by regen-tclean 0.1.0 on 2025-11-24 16:00 UTC
+# from the log 2016.1.00023.S.casa_commands.log
+#   SHA-256 3411ff9b80302f32f831bdd4fbd812f34ceca57d608ec193f58ec8e0505abe1c
+# with the command line:
+#   regen-tclean recipe restore-contsub ../shared/samples/real/2016.1.00023.S.casa_commands.log
+#
+# Each execution's science-target data go to their own *_target.ms, flagged with
+# the target flag templates; the continuum is then fitted over the ranges of
+# cont.dat and subtracted. Afterwards DATA holds the calibrated data and
+# CORRECTED the continuum-subtracted data, ready for your own tclean runs
+# (regen-tclean DELIVERY -o reimage.py writes them from the log). Edit the flag
+# templates or cont.dat before running this if you want other flags or ranges.
+#
+# It drives the ALMA pipeline tasks (hifa_*, hif_*) the way the Cycle 4 pipeline
+# re-imaging guide does. Run it where the pipeline's own measurement sets are:
+# calibrated/working of a delivery restored by script/scriptForPI.py with
+# SPACESAVING=1 (the calibrated/*.ms.split.cal files number their spws from 0,
+# so the spw ids of the log and of cont.dat do not fit them):
+#   cd calibrated/working
+#   casa --pipeline
+#   execfile('<this file>')
+# The run makes a new weblog (pipeline-*/html/index.html) under the title below.
+import os
+
+__rethrow_casa_exceptions = True
+pipelinemode = 'automatic'
+
+############################################################
+## USER SET INPUTS
+## Title of the weblog of this run
+MyTitle = 'Restore continuum subtraction'
+## The measurement sets the pipeline started from (its importasdm calls)
+MyVis = [
+    'uid___A002_Xc27dd7_X2fc3.ms',
+    'uid___A002_Xc27dd7_X6983.ms',
+    'uid___A002_Xc27dd7_X6c8e.ms',
+    'uid___A002_Xc2b007_X877.ms',
+    'uid___A002_Xc8592e_Xaea3.ms',
+    'uid___A002_Xc89480_X8c7d.ms',
+    'uid___A002_Xc96463_X1646.ms',
+    'uid___A002_Xc96f17_X113a.ms',
+]
+############################################################
+
+## Stop before the pipeline starts if the data are not in this folder
+missing = [vis for vis in MyVis if not os.path.isdir(vis)]
+if missing:
+    raise RuntimeError('not in this folder: %s; run this file in calibrated/working '
+                       'of the restored delivery' % ', '.join(missing))
+if not os.path.isfile('cont.dat'):
+    raise RuntimeError('no cont.dat in this folder: copy calibration/<MOUS>.cont.dat '
+                       'here as cont.dat (regen-tclean prepare DELIVERY does it)')
+
+context = h_init()
+context.project_summary.proposal_code = MyTitle
+try:
+    ## Load the data, split the science targets off into *_target.ms and
+    ## apply the target flag templates (*flagtargetstemplate.txt) to them
+    hifa_importdata(vis=MyVis, dbservice=False, pipelinemode=pipelinemode)
+    hif_mstransform(pipelinemode=pipelinemode)
+    hifa_flagtargets(pipelinemode=pipelinemode)
+    ## Subtract the continuum, fitted over the cont.dat ranges (every spw and field)
+    hif_uvcontfit(pipelinemode=pipelinemode)
+    hif_uvcontsub(pipelinemode=pipelinemode)
+finally:
+    h_save()
