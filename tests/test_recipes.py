@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from casalog.cli import main
+from golden_files import assert_golden
 
 ROOT = Path(__file__).resolve().parents[1]
-GOLDEN = Path(__file__).resolve().parent / "golden" / "recipes"
 REAL_LOG_PATH = Path(__file__).resolve().parents[2] / "shared/samples/real/2016.1.00023.S.casa_commands.log"
 # Paths relative to ROOT, so the command line in the headers is the same in any checkout.
 REAL_LOG = os.path.relpath(REAL_LOG_PATH, ROOT)
@@ -105,14 +105,6 @@ def _generate(capsys: pytest.CaptureFixture[str], args: list[str]) -> str:
     return capsys.readouterr().out
 
 
-def _golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("REGEN_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    assert text == path.read_text(), f"{name} changed; rerun with REGEN_GOLDEN=1 and review the diff"
-
-
 def _call_name(node: ast.Call) -> str:
     return node.func.id if isinstance(node.func, ast.Name) else ""
 
@@ -135,7 +127,7 @@ def _inputs_block(script: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize(("name", "args", "inputs"), CASE_PARAMS)
 def test_golden_recipes(capsys: pytest.CaptureFixture[str], name: str, args: list[str], inputs: dict[str, Any]) -> None:
-    _golden(name, _generate(capsys, args))
+    assert_golden(f"recipes/{name}", _generate(capsys, args))
 
 
 @pytest.mark.parametrize(("name", "args", "inputs"), CASE_PARAMS)

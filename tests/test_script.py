@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import ast
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from casalog.cli import main
+from golden_files import assert_golden
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_LOG = ROOT.parent / "shared/samples/real/2016.1.00023.S.casa_commands.log"
-GOLDEN = Path(__file__).resolve().parent / "golden" / "scripts"
 CYCLE4 = ROOT / "samples" / "cycle4"
 CYCLE10 = ROOT / "samples" / "cycle10"
 
@@ -41,14 +40,6 @@ def _products(script: str) -> dict[str, dict[str, Any]]:
     return found
 
 
-def _golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("REGEN_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    assert text == path.read_text(), f"{name} changed; rerun with REGEN_GOLDEN=1 and review the diff"
-
-
 @pytest.mark.parametrize(
     ("name", "args"),
     [
@@ -63,7 +54,7 @@ def test_golden_scripts(
 ) -> None:
     # Relative paths keep the command line in the header the same in any checkout.
     monkeypatch.chdir(ROOT)
-    _golden(name, _generate(capsys, *args))
+    assert_golden(f"scripts/{name}", _generate(capsys, *args))
 
 
 def test_every_science_product_gets_the_guides_rewrite(capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,7 +19,6 @@
 # To run only some steps: set STEPS below, or mysteps = [...] before execfile.
 from __future__ import print_function
 
-import json
 import os
 import re
 import shutil
@@ -28,8 +27,7 @@ import sys
 import numpy as np
 
 try:
-    from casatasks import (applycal, casalog, clearcal, exportfits, flagmanager, gaincal, imhead, imstat,
-                           mstransform, tclean)
+    from casatasks import casalog, exportfits, tclean
     from casatools import table as table_tool
 except ImportError:  # CASA 4.7 and 5 have the tasks and tools built in
     table_tool = tbtool  # noqa: F821
@@ -66,7 +64,7 @@ class ReimageStop(Exception):
 
 # tclean's own outputs for one image name; nothing else is ever removed.
 IMAGE_PARTS = re.compile(
-    r'\.(image|model|psf|residual|pb|sumwt|mask|weight|alpha|beta|gridwt_moswt|workdirectory)'
+    r'\.(image|model|psf|residual|pb|sumwt|mask|prev\.mask|work\.temp|weight|alpha|beta|gridwt_moswt|workdirectory)'
     r'(\.tt\d+)?(\.pbcor)?(\.error)?(\.fits)?$')
 
 
@@ -133,22 +131,6 @@ def check_model(vis_list):
         if peak == 0:
             raise ReimageStop('MODEL_DATA of %s is all zero: the model was not saved' % vis)
         print('MODEL_DATA of %s is filled' % vis)
-
-
-def image_stats(params):
-    """Peak, rms (from the residual's median absolute deviation), S/N and beam of a clean."""
-    name = params['imagename']
-    suffix = IMAGE_SUFFIX[name]
-    peak = float(imstat(imagename=name + suffix)['max'][0])
-    rms = 1.4826 * float(imstat(imagename=name + suffix.replace('.image', '.residual'))['medabsdevmed'][0])
-    beam = imhead(imagename=name + suffix, mode='summary').get('restoringbeam', {})
-    beam_text = ''
-    if 'major' in beam:
-        beam_text = '%.3g x %.3g arcsec, %.0f deg' % (
-            beam['major']['value'] if beam['major']['unit'] == 'arcsec' else beam['major']['value'] * 3600,
-            beam['minor']['value'] if beam['minor']['unit'] == 'arcsec' else beam['minor']['value'] * 3600,
-            beam['positionangle']['value'])
-    return {'image': name, 'peak': peak, 'rms': rms, 'snr': peak / rms if rms > 0 else 0.0, 'beam': beam_text}
 
 
 def export(imagename):

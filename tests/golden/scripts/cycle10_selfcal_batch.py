@@ -72,7 +72,7 @@ class ReimageStop(Exception):
 
 # tclean's own outputs for one image name; nothing else is ever removed.
 IMAGE_PARTS = re.compile(
-    r'\.(image|model|psf|residual|pb|sumwt|mask|weight|alpha|beta|gridwt_moswt|workdirectory)'
+    r'\.(image|model|psf|residual|pb|sumwt|mask|prev\.mask|work\.temp|weight|alpha|beta|gridwt_moswt|workdirectory)'
     r'(\.tt\d+)?(\.pbcor)?(\.error)?(\.fits)?$')
 
 
@@ -141,6 +141,15 @@ def check_model(vis_list):
         print('MODEL_DATA of %s is filled' % vis)
 
 
+def export(imagename):
+    suffix = IMAGE_SUFFIX[imagename]
+    for part in (suffix + '.pbcor', suffix.replace('.image', '.pb')):
+        fits = imagename + part + '.fits'
+        make_room([fits], 'FITS file %s' % fits)
+        exportfits(imagename=imagename + part, fitsimage=fits)
+        print('wrote', fits)
+
+
 def image_stats(params):
     """Peak, rms (from the residual's median absolute deviation), S/N and beam of a clean."""
     name = params['imagename']
@@ -155,15 +164,6 @@ def image_stats(params):
             beam['minor']['value'] if beam['minor']['unit'] == 'arcsec' else beam['minor']['value'] * 3600,
             beam['positionangle']['value'])
     return {'image': name, 'peak': peak, 'rms': rms, 'snr': peak / rms if rms > 0 else 0.0, 'beam': beam_text}
-
-
-def export(imagename):
-    suffix = IMAGE_SUFFIX[imagename]
-    for part in (suffix + '.pbcor', suffix.replace('.image', '.pb')):
-        fits = imagename + part + '.fits'
-        make_room([fits], 'FITS file %s' % fits)
-        exportfits(imagename=imagename + part, fitsimage=fits)
-        print('wrote', fits)
 
 
 def split_for_selfcal(vis_list, outputs, datacolumn, field, spw):
