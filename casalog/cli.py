@@ -63,9 +63,8 @@ def _log_parser() -> _Parser:
     )
     parser.add_argument("log", help="a casa_commands.log (or .gz), or a delivery folder holding log/")
     parser.add_argument("--version", action="version", version=f"regen-tclean {__version__}")
-    show = parser.add_mutually_exclusive_group()
-    show.add_argument("--list", action="store_true", help="print a table of the image products")
-    show.add_argument("--json", action="store_true", help="print the image products as a JSON array")
+    parser.add_argument("--list", action="store_true", help="print a table of the image products")
+    parser.add_argument("--json", action="store_true", help="list the image products as a JSON array")
     parser.add_argument("-o", "--output", help="write the re-imaging script here (default: standard output)")
     parser.add_argument("--force", action="store_true", help="replace an existing --output file")
     return parser

@@ -23,14 +23,11 @@ class Product:
 
     name: ImageName
     calls: tuple[LoggedCall, ...]
+    iterations: tuple[int, ...]
 
     @property
     def stem(self) -> str:
         return self.name.stem
-
-    @property
-    def iterations(self) -> tuple[int, ...]:
-        return tuple(_iteration(call) for call in self.calls)
 
     @property
     def missing(self) -> tuple[int, ...]:
@@ -43,8 +40,8 @@ class Product:
 
     def call(self, iteration: int) -> LoggedCall | None:
         """The call of one iteration, or None if the log has none."""
-        for call in self.calls:
-            if _iteration(call) == iteration:
+        for number, call in zip(self.iterations, self.calls):
+            if number == iteration:
                 return call
         return None
 
@@ -72,7 +69,7 @@ def images(calls: Iterable[LoggedCall]) -> Iterator[Product | OtherImage]:
     its call stands among them.
     """
     stage: Stage | None = None
-    pending: dict[str, list[LoggedCall] | OtherImage] = {}
+    pending: dict[str, list[tuple[ImageName, LoggedCall]] | OtherImage] = {}
     for call in calls:
         if call.task != "tclean":
             continue
@@ -86,7 +83,7 @@ def images(calls: Iterable[LoggedCall]) -> Iterator[Product | OtherImage]:
         else:
             group = pending.setdefault(name.stem, [])
             assert isinstance(group, list)  # stems never start with '#'
-            group.append(call)
+            group.append((name, call))
     yield from _flush(pending)
 
 
@@ -106,20 +103,12 @@ def as_list(value: object) -> list[str]:
     return [str(value)]
 
 
-def _flush(pending: dict[str, list[LoggedCall] | OtherImage]) -> Iterator[Product | OtherImage]:
+def _flush(pending: dict[str, list[tuple[ImageName, LoggedCall]] | OtherImage]) -> Iterator[Product | OtherImage]:
     for group in pending.values():
         if isinstance(group, OtherImage):
             yield group
         else:
-            name = parse_image_name(str(group[0].kwargs["imagename"]))
-            assert name is not None
-            yield Product(name, tuple(group))
-
-
-def _iteration(call: LoggedCall) -> int:
-    name = parse_image_name(str(call.kwargs["imagename"]))
-    assert name is not None
-    return name.iteration
+            yield Product(group[0][0], tuple(call for _, call in group), tuple(name.iteration for name, _ in group))
 
 
 def _kind(call: LoggedCall) -> str:

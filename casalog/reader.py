@@ -5,11 +5,10 @@ are joined back (:mod:`casalog.unwrap`) and parsed as a call of literals.
 """
 from __future__ import annotations
 
-import gzip
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, Any
 
 from casalog import astcall
@@ -53,7 +52,7 @@ class LoggedCall:
     exact: bool
 
 
-def read_log(path: str | Path, parser: Parser = astcall.parse_call) -> Iterator[LoggedCall]:
+def read_log(path: str | os.PathLike[str], parser: Parser = astcall.parse_call) -> Iterator[LoggedCall]:
     """Yield every CASA call of a log, in log order.
 
     Parameters
@@ -74,9 +73,11 @@ def read_log(path: str | Path, parser: Parser = astcall.parse_call) -> Iterator[
         yield from _LogReader(name, parser).calls(_text_lines(name, stream))
 
 
-def _open(path: str | Path) -> IO[bytes]:
+def _open(path: str | os.PathLike[str]) -> IO[bytes]:
     stream: IO[bytes] = open(path, "rb")
     if stream.read(2) == _GZIP_MAGIC:
+        import gzip  # only compressed logs need it
+
         stream.close()
         return gzip.open(path, "rb")  # type: ignore[return-value]
     stream.seek(0)
