@@ -10,6 +10,8 @@ import argparse
 import astropy.units as u
 
 from casalog.casaversion import DEFAULT_VERSION, CasaVersion
+from casalog.contdat import ContDat
+from casalog.contdat import parse as parse_contdat
 from casalog.errors import UsageError
 from casalog.script import ImagingOptions, SelfcalOptions
 from casalog.selection import Selection
@@ -45,6 +47,8 @@ def add_script_options(parser: argparse.ArgumentParser) -> None:
     image.add_argument("--deconvolver", choices=DECONVOLVERS)
     image.add_argument("--scales", help="multiscale scales in pixels, e.g. 0,5,15")
     image.add_argument("--parallel", action="store_true", help="tclean parallel=True for mpicasa (batch only)")
+    image.add_argument("--contdat", metavar="FILE",
+                       help="continuum only: image mfs/cont products from this cont.dat's ranges")
     image.add_argument("--casa-version", default=None, help="the CASA to run the script in: 4.7, 5.x, 6.x, 6.5, …")
 
     selfcal = parser.add_argument_group("self-calibration")
@@ -106,6 +110,7 @@ def imaging_from(args: argparse.Namespace) -> ImagingOptions:
         scales=tuple(_integers("--scales", args.scales)) if args.scales else None,
         parallel=args.parallel,
         casa_version=CasaVersion.parse(args.casa_version) if args.casa_version else DEFAULT_VERSION,
+        continuum=_contdat(args.contdat) if args.contdat else None,
     )
 
 
@@ -122,6 +127,12 @@ def selfcal_from(args: argparse.Namespace) -> SelfcalOptions | None:
     if not solints:
         raise UsageError("--solints needs at least one interval")
     return SelfcalOptions(solints=solints, amplitude=args.ap, refant=args.refant)
+
+
+def _contdat(path: str) -> ContDat:
+    from casalog.commands import read_text
+
+    return parse_contdat(read_text(path), path)
 
 
 def _split(values: list[str | None]) -> tuple[str, ...]:

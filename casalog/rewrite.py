@@ -22,14 +22,34 @@ class Code:
     source: str
 
 
-class SetArguments(cst.CSTTransformer):
+class _OuterCallRule(cst.CSTTransformer):
+    """A rule for the logged call itself, not for calls a new value may hold."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._depth = 0
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        self._depth += 1
+        return True
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+        self._depth -= 1
+        return self.apply(updated_node) if self._depth == 0 else updated_node
+
+    def apply(self, updated_node: cst.Call) -> cst.Call:
+        """The rewritten call, or ``updated_node`` itself when the rule does not apply."""
+        raise NotImplementedError
+
+
+class SetArguments(_OuterCallRule):
     """Give keywords new values: in place where the call has them, appended where not."""
 
     def __init__(self, values: Mapping[str, Any]) -> None:
         super().__init__()
         self.values = values
 
-    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+    def apply(self, updated_node: cst.Call) -> cst.Call:
         if not self.values:
             return updated_node
         present = {arg.keyword.value for arg in updated_node.args if arg.keyword}
@@ -48,34 +68,34 @@ class SetArguments(cst.CSTTransformer):
         return updated_node.with_changes(args=_with_commas(args))
 
 
-class DropArguments(cst.CSTTransformer):
+class DropArguments(_OuterCallRule):
     """Remove keywords the target CASA does not know or the rewrite does not want."""
 
     def __init__(self, names: Collection[str]) -> None:
         super().__init__()
         self.names = names
 
-    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+    def apply(self, updated_node: cst.Call) -> cst.Call:
         kept = [arg for arg in updated_node.args if not (arg.keyword and arg.keyword.value in self.names)]
         if len(kept) == len(updated_node.args):
             return updated_node
         return updated_node.with_changes(args=_with_commas(kept))
 
 
-class RenameCallee(cst.CSTTransformer):
+class RenameCallee(_OuterCallRule):
     """Call another name with the same arguments (``tclean(...)`` becomes ``dict(...)``)."""
 
     def __init__(self, name: str) -> None:
         super().__init__()
         self.name = name
 
-    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+    def apply(self, updated_node: cst.Call) -> cst.Call:
         if isinstance(updated_node.func, cst.Name) and updated_node.func.value == self.name:
             return updated_node
         return updated_node.with_changes(func=cst.Name(self.name))
 
 
-class OneArgumentPerLine(cst.CSTTransformer):
+class OneArgumentPerLine(_OuterCallRule):
     """Lay the call out one keyword a line, and a long list one item a line."""
 
     def __init__(self, indent: int = 4, long_list: int = 72) -> None:
@@ -83,7 +103,7 @@ class OneArgumentPerLine(cst.CSTTransformer):
         self.indent = indent
         self.long_list = long_list
 
-    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
+    def apply(self, updated_node: cst.Call) -> cst.Call:
         if not updated_node.args:
             return updated_node
         last = len(updated_node.args) - 1

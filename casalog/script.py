@@ -13,6 +13,7 @@ from typing import Any
 from casalog import __version__
 from casalog.casaversion import DEFAULT_VERSION, CasaVersion, tclean_kwargs_for, tclean_parameter, usemask_available
 from casalog.errors import CasaLogError, SelectionError
+from casalog.contdat import ContDat, find_field, find_spw
 from casalog.products import Product, as_list
 from casalog.provenance import Provenance
 from casalog.reader import LoggedCall
@@ -47,6 +48,7 @@ class ImagingOptions:
     scales: tuple[int, ...] | None = None
     parallel: bool = False
     casa_version: CasaVersion = DEFAULT_VERSION
+    continuum: ContDat | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,8 @@ def _product_plan(number: int, product: Product, imaging: ImagingOptions, warnin
     )
     changes.update(_mask_changes(kwargs, imaging, notes))
     changes.update(_imaging_changes(kwargs, imaging, notes))
+    if imaging.continuum is not None:
+        changes.update(_continuum_changes(product, vis, imaging.continuum, notes))
     dropped = _unsupported({**kwargs, **changes}, imaging.casa_version, notes)
     drop = dropped | {name for name, value in changes.items() if value is _DROP}
     params = rewrite(
@@ -171,6 +175,7 @@ def _product_plan(number: int, product: Product, imaging: ImagingOptions, warnin
         "vis": vis,
         "threshold": repr(threshold),
         "image_suffix": repr(".image.tt0" if deconvolver == "mtmfs" else ".image"),
+        "continuum": imaging.continuum is not None and "spw" in changes,
         "call": call,
         "product": product,
     }
@@ -224,6 +229,33 @@ def _imaging_changes(kwargs: dict[str, Any], imaging: ImagingOptions, notes: lis
 
         changes.update(rebin(kwargs, imaging.width, imaging.nbins, notes))
     return changes
+
+
+def _continuum_changes(product: Product, vis: list[str], contdat: ContDat, notes: list[str]) -> dict[str, Any]:
+    """Select a continuum image's cont.dat ranges, as channels of each MS when the script runs."""
+    if product.name.specmode not in ("mfs", "cont"):
+        return {}
+    logged_field = str(product.calls[-1].kwargs.get("field", "")).strip('"')
+    names = [name for name in (logged_field, product.name.field) if name in contdat.field_names()]
+    field = find_field(contdat, names[0] if names else logged_field)
+    ranges: list[tuple[str, list[tuple[float, float]] | None]] = []
+    frames = set()
+    for spw in product.name.spws:
+        entry = find_spw(contdat, int(spw), field.name)[1]
+        if entry.all_channels:
+            ranges.append((spw, None))
+        elif not entry.ranges:
+            notes.append(f"spw {spw} has no continuum in cont.dat (NONE): left out of this image")
+        else:
+            ranges.append((spw, [(float(r.lo.to_value("Hz")), float(r.hi.to_value("Hz"))) for r in entry.ranges]))
+            frames |= {r.effective_frame for r in entry.ranges}
+    if not ranges:
+        raise SelectionError(f"cont.dat has no continuum for any spw of {product.stem}", contdat.filename)
+    if len(frames) > 1:
+        raise SelectionError(f"cont.dat mixes frames {sorted(frames)} for field {field.name}", contdat.filename)
+    notes.append(f"continuum only: the ranges of {contdat.filename or 'cont.dat'} for {field.name}")
+    frame = frames.pop() if frames else "LSRK"
+    return {"spw": Code(f"continuum_spw({vis!r}, {field.name!r}, {ranges!r}, {frame!r})")}
 
 
 def _selfcal_plan(

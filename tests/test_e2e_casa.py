@@ -8,6 +8,7 @@ the same products again.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -130,3 +131,24 @@ def test_rerun_with_overwrite_makes_the_same_products(run: Run, casa_script_runn
 def _selfcal_summary(run: Run) -> dict[str, Any]:
     (path,) = run.working.glob("*.selfcal.json")
     return json.loads(path.read_text())  # type: ignore[no-any-return]
+
+
+def test_continuum_only_selects_the_contdat_channels_of_each_ms(
+    sim_delivery: Any, casa_script_runner: Runner, tmp_path: Path
+) -> None:
+    working = tmp_path / "working"
+    working.mkdir()
+    shutil.copytree(sim_delivery.working / sim_delivery.targets_ms, working / sim_delivery.targets_ms)
+    script = working / "continuum.py"
+    args = [str(sim_delivery.root), "--no-interactive", "--product", "*cont.I", "--contdat", str(sim_delivery.contfile)]
+    assert main([*args, "-o", str(script)]) == 0
+    script.write_text(script.read_text().replace("STEPS = []", "STEPS = [0, 1]"))
+    result = casa_script_runner(script, working)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    (name,) = _image_names(script)
+    assert (working / f"{name}.image").is_dir()
+    casa_log = re.search(r"logfile = '([^']+)'", Path(os.environ["CASASITECONFIG"]).read_text())
+    assert casa_log is not None
+    calls = [line for line in Path(casa_log.group(1)).read_text().splitlines() if f"imagename='{name}'" in line]
+    # Spw 1 has a line in channels 3-5; cont.dat (LSRK) leaves them out, spw 3 is all continuum.
+    assert calls and "spw=['1:0~2;6~7,3:0~7']" in calls[-1]

@@ -33,11 +33,16 @@ def _products(script: str) -> dict[str, dict[str, Any]]:
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
             target = node.targets[0]
             if isinstance(target, ast.Name) and target.id.startswith("product_"):
-                found[target.id] = {
-                    kw.arg: f"${kw.value.id}" if isinstance(kw.value, ast.Name) else ast.literal_eval(kw.value)
-                    for kw in node.value.keywords
-                }
+                found[target.id] = {kw.arg: _value(kw.value) for kw in node.value.keywords}
     return found
+
+
+def _value(node: ast.expr) -> Any:
+    if isinstance(node, ast.Name):
+        return f"${node.id}"
+    if isinstance(node, ast.Call):
+        return f"${ast.unparse(node.func)}()"
+    return ast.literal_eval(node)
 
 
 @pytest.mark.parametrize(
@@ -161,3 +166,24 @@ def test_bad_log_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert main([str(log), "-o", str(output)]) == 1
     assert "truncated command" in capsys.readouterr().err
     assert not output.exists()
+
+
+def test_contdat_selects_continuum_for_mfs_and_cont_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    contdat = "samples/cycle4/calibration/uid___A001_X885_X2b1.cont.dat"
+    script = _generate(capsys, str(CYCLE4), "--field", "IRAS16293-2422", "--contdat", str(ROOT / contdat))
+    products = _products(script)
+    cube = [p for p in products.values() if p["specmode"] == "cube"]
+    continuum = [p for p in products.values() if p["specmode"] == "mfs"]
+    assert cube and all(not str(p["spw"]).startswith("$") for p in cube)
+    assert continuum and all(p["spw"] == "$continuum_spw()" for p in continuum)
+    assert "spw=continuum_spw([" in script and "'IRAS16293-2422'" in script and "def continuum_spw(" in script
+    assert "from casatools import ms as ms_tool" in script
+
+
+def test_contdat_without_the_field_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    contdat = tmp_path / "cont.dat"
+    contdat.write_text("Field: Other\n\nSpectralWindow: 22\n258.6~258.64GHz LSRK\n\n")
+    assert main([str(REAL_LOG), "--contdat", str(contdat), "-o", str(tmp_path / "r.py")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{contdat}: no field 'NGC1068' in cont.dat; it has: Other")
+    assert not (tmp_path / "r.py").exists()
