@@ -60,6 +60,62 @@ class SelfcalOptions:
     refant: str | None = None
 
 
+@dataclass(frozen=True)
+class ProductPlan:
+    """One product as the script images it: its rewritten tclean parameters and notes."""
+
+    number: int
+    product: Product
+    call: LoggedCall
+    params: str
+    notes: tuple[str, ...]
+    vis: tuple[str, ...]
+    threshold: str
+    image_suffix: str
+    continuum: bool
+
+    @property
+    def stem(self) -> str:
+        return self.product.stem
+
+    @property
+    def short(self) -> str:
+        """The stem without the OUS prefix, for step titles."""
+        return self.product.stem.split(".", 1)[-1]
+
+    @property
+    def iteration(self) -> int:
+        return self.product.iterations[self.product.calls.index(self.call)]
+
+
+@dataclass(frozen=True)
+class SelfcalPlan:
+    """Self-calibration of one continuum product on its own copy of the data."""
+
+    product: int
+    vis: tuple[str, ...]
+    imagename: str
+    image_suffix: str
+    datacolumn: str
+    field: str
+    spw: str
+    combine: str
+    spwmap: tuple[int, ...]
+    solints: tuple[str, ...]
+    amplitude: bool
+    refant: str
+    refant_origin: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the script; ``kind`` picks its code in the template."""
+
+    kind: str
+    title: str
+    product: int = 0
+
+
 def build_script(
     products: Sequence[Product],
     gaincal_calls: Sequence[LoggedCall],
@@ -87,21 +143,19 @@ def build_script(
     """
     warnings: list[str] = []
     plans = [_product_plan(number, product, imaging, warnings) for number, product in enumerate(products, 1)]
-    selfcal_plan = _selfcal_plan(products, plans, gaincal_calls, selfcal, provenance.log) if selfcal else None
-    steps = [{"kind": "check", "title": "Check that the measurement sets are here"}]
+    selfcal_plan = _selfcal_plan(plans, gaincal_calls, selfcal, provenance.log) if selfcal else None
+    steps = [Step("check", "Check that the measurement sets are here")]
     for plan in plans:
-        steps.append({"kind": "clean", "product": plan["number"], "title": f"Clean {plan['short']}"})
-        steps.append(
-            {"kind": "model", "product": plan["number"], "title": f"Fill and check the model of {plan['short']}"}
-        )
+        steps.append(Step("clean", f"Clean {plan.short}", plan.number))
+        steps.append(Step("model", f"Fill and check the model of {plan.short}", plan.number))
     if selfcal_plan:
-        short = plans[selfcal_plan["product"] - 1]["short"]
+        short = plans[selfcal_plan.product - 1].short
         steps += [
-            {"kind": "split", "title": f"Split the imaged column of {short} for self-calibration"},
-            {"kind": "selfcal_start", "title": f"Clean the split data of {short} and fill its model"},
-            {"kind": "selfcal", "title": f"Self-calibrate {short}"},
+            Step("split", f"Split the imaged column of {short} for self-calibration"),
+            Step("selfcal_start", f"Clean the split data of {short} and fill its model"),
+            Step("selfcal", f"Self-calibrate {short}"),
         ]
-    steps.append({"kind": "export", "title": "Export the final images to FITS"})
+    steps.append(Step("export", "Export the final images to FITS"))
     text = render(
         "reimage.py.j2",
         version=__version__,
@@ -113,12 +167,12 @@ def build_script(
         products=plans,
         selfcal=selfcal_plan,
         steps=steps,
-        all_vis=repr(sorted({vis for plan in plans for vis in plan["vis"]})),
+        all_vis=sorted({vis for plan in plans for vis in plan.vis}),
     )
     return text, warnings
 
 
-def _product_plan(number: int, product: Product, imaging: ImagingOptions, warnings: list[str]) -> dict[str, Any]:
+def _product_plan(number: int, product: Product, imaging: ImagingOptions, warnings: list[str]) -> ProductPlan:
     call = product.call(1)
     notes: list[str] = []
     changes: dict[str, Any] = {}
@@ -163,22 +217,17 @@ def _product_plan(number: int, product: Product, imaging: ImagingOptions, warnin
     )
     threshold = imaging.threshold or kwargs.get("threshold") or "0.0mJy"
     deconvolver = changes.get("deconvolver", kwargs.get("deconvolver"))
-    return {
-        "number": number,
-        "stem": product.stem,
-        "short": product.stem.split(".", 1)[-1],
-        "iteration": int(call.kwargs["imagename"].rsplit("iter", 1)[1]),
-        "line": call.first_line,
-        "notes": notes,
-        "params": params,
-        "imagename": imagename,
-        "vis": vis,
-        "threshold": repr(threshold),
-        "image_suffix": repr(".image.tt0" if deconvolver == "mtmfs" else ".image"),
-        "continuum": imaging.continuum is not None and "spw" in changes,
-        "call": call,
-        "product": product,
-    }
+    return ProductPlan(
+        number=number,
+        product=product,
+        call=call,
+        params=params,
+        notes=tuple(notes),
+        vis=tuple(vis),
+        threshold=threshold,
+        image_suffix=".image.tt0" if deconvolver == "mtmfs" else ".image",
+        continuum=imaging.continuum is not None and "spw" in changes,
+    )
 
 
 def _unsupported(kwargs: dict[str, Any], version: CasaVersion, notes: list[str]) -> set[str]:
@@ -259,36 +308,36 @@ def _continuum_changes(product: Product, vis: list[str], contdat: ContDat, notes
 
 
 def _selfcal_plan(
-    products: Sequence[Product],
-    plans: list[dict[str, Any]],
+    plans: list[ProductPlan],
     gaincal_calls: Sequence[LoggedCall],
     options: SelfcalOptions,
     source: str,
-) -> dict[str, Any]:
-    continuum = [plan for plan in plans if plan["product"].name.specmode in ("mfs", "cont")]
+) -> SelfcalPlan:
+    continuum = [plan for plan in plans if plan.product.name.specmode in ("mfs", "cont")]
     if not continuum:
         raise SelectionError("self-calibration needs a continuum (mfs or cont) product in the selection", source)
     # The aggregate continuum has the most signal; otherwise the first continuum image.
-    plan = next((p for p in continuum if p["product"].name.specmode == "cont"), continuum[0])
-    kwargs = plan["call"].kwargs
-    spws = plan["product"].name.spws
+    plan = next((p for p in continuum if p.product.name.specmode == "cont"), continuum[0])
+    kwargs = plan.call.kwargs
+    spws = [int(spw) for spw in plan.product.name.spws]
     refant, origin = _refant(gaincal_calls, options)
-    spwmap = [min(int(spw) for spw in spws)] * (max(int(spw) for spw in spws) + 1) if len(spws) > 1 else []
-    return {
-        "product": plan["number"],
-        "vis": repr([posixpath.splitext(vis)[0] + "_selfcal.ms" for vis in plan["vis"]]),
-        "imagename": repr(posixpath.basename(plan["stem"]) + ".selfcal"),
-        "image_suffix": plan["image_suffix"],
-        "datacolumn": repr(kwargs.get("datacolumn", "data")),
-        "field": repr(str(kwargs.get("field", ""))),
-        "spw": repr(",".join(spws)),
-        "combine": repr("spw" if spwmap else ""),
-        "spwmap": repr(spwmap),
-        "solints": repr(list(options.solints)),
-        "amplitude": options.amplitude,
-        "refant": repr(refant),
-        "refant_origin": origin,
-    }
+    # combine='spw' labels the solutions with the lowest spw; every spw id up to the highest must map to it.
+    spwmap = (min(spws),) * (max(spws) + 1) if len(spws) > 1 else ()
+    return SelfcalPlan(
+        product=plan.number,
+        vis=tuple(posixpath.splitext(vis)[0] + "_selfcal.ms" for vis in plan.vis),
+        imagename=posixpath.basename(plan.stem) + ".selfcal",
+        image_suffix=plan.image_suffix,
+        datacolumn=str(kwargs.get("datacolumn", "data")),
+        field=str(kwargs.get("field", "")),
+        spw=",".join(str(spw) for spw in spws),
+        combine="spw" if spwmap else "",
+        spwmap=spwmap,
+        solints=options.solints,
+        amplitude=options.amplitude,
+        refant=refant,
+        refant_origin=origin,
+    )
 
 
 def _refant(gaincal_calls: Sequence[LoggedCall], options: SelfcalOptions) -> tuple[str, str]:
