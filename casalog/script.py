@@ -299,7 +299,10 @@ def _continuum_changes(product: Product, vis: list[str], contdat: ContDat, notes
             ranges.append((spw, [(float(r.lo.to_value("Hz")), float(r.hi.to_value("Hz"))) for r in entry.ranges]))
             frames |= {r.effective_frame for r in entry.ranges}
     if not ranges:
-        raise SelectionError(f"cont.dat has no continuum for any spw of {product.stem}", contdat.filename)
+        raise SelectionError(
+            f"cont.dat has no continuum for any spw of {product.stem}; leave that product out (--field, --spw, --product)",
+            contdat.filename,
+        )
     if len(frames) > 1:
         raise SelectionError(f"cont.dat mixes frames {sorted(frames)} for field {field.name}", contdat.filename)
     notes.append(f"continuum only: the ranges of {contdat.filename or 'cont.dat'} for {field.name}")

@@ -187,3 +187,38 @@ def test_contdat_without_the_field_is_an_error(tmp_path: Path, capsys: pytest.Ca
     err = capsys.readouterr().err
     assert err.startswith(f"{contdat}: no field 'NGC1068' in cont.dat; it has: Other")
     assert not (tmp_path / "r.py").exists()
+
+
+# Syntax CASA 4.7 and 5 (Python 2.7) cannot run.
+_PYTHON3_ONLY = (
+    ast.JoinedStr, ast.NamedExpr, ast.Nonlocal, ast.AsyncFunctionDef, ast.Await, ast.YieldFrom, ast.AnnAssign,
+    ast.MatMult,
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param([str(CYCLE4), "--casa-version", "4.7"], id="interactive"),
+        pytest.param(
+            [str(CYCLE4), "--casa-version", "5.x", "--no-interactive", "--selfcal", "--ap", "--field", "IRAS16293-2422",
+             "--contdat", str(CYCLE4 / "calibration" / "uid___A001_X885_X2b1.cont.dat")],
+            id="batch, selfcal, continuum",
+        ),
+    ],
+)
+def test_script_for_old_casa_is_python2_syntax(capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
+    tree = ast.parse(_generate(capsys, *args))
+    assert isinstance(tree.body[0], ast.ImportFrom) and tree.body[0].module == "__future__"
+    for node in ast.walk(tree):
+        assert not isinstance(node, _PYTHON3_ONLY), ast.dump(node)[:80]
+        if isinstance(node, ast.Raise):
+            assert node.cause is None  # 'raise ... from'
+        if isinstance(node, (ast.FunctionDef, ast.Lambda)):
+            arguments = node.args
+            assert not (arguments.kwonlyargs or arguments.posonlyargs)
+            assert all(a.annotation is None for a in arguments.args)
+        if isinstance(node, ast.Dict):
+            assert None not in node.keys  # {**x}
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super":
+            assert node.args  # Python 2 needs super(Class, self)
