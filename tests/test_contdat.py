@@ -569,3 +569,16 @@ def test_save_failure_keeps_original(copy: Path) -> None:
         command.save(str(copy), "Field: A\udc80\n")
     assert copy.read_bytes() == original
     assert [path.name for path in copy.parent.iterdir()] == ["cont.dat"]
+
+
+def test_cli_prints_the_selections_casa_tasks_take(capsys: pytest.CaptureFixture[str]) -> None:
+    from casalog.cli import main
+
+    path = Path(__file__).resolve().parents[1] / "samples/cycle4/calibration/uid___A001_X885_X2b1.cont.dat"
+    assert main(["contdat", str(path), "--field", "HD 163296", "--selections", "--field-id", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "tclean spw, spw 19: '19:232.070166832~233.920075315GHz'" in out
+    assert "tclean spw, spw 21: none (NONE: no continuum)" in out
+    assert "fitspw: '17:229.619031876~230.500352917GHz;230.580190284~231.460311573GHz,19:" in out
+    assert "fitspec (CASA 6.5 on, MS field id 3): {3: {'17': {'chan': '229.619031876~" in out
+    assert "'21'" not in out.split("fitspec", 1)[1]

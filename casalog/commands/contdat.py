@@ -43,6 +43,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="only this field: the one --set edits (required when the spw is listed under several fields)",
     )
     parser.add_argument(
+        "--selections",
+        action="store_true",
+        help="print each field's ranges as tclean spw selections, uvcontfit/uvcontsub fitspw and CASA 6.5+ fitspec",
+    )
+    parser.add_argument(
+        "--field-id",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --selections: the MS field id to key fitspec with (default 0)",
+    )
+    parser.add_argument(
         "--coverage",
         action="append",
         default=[],
@@ -78,7 +90,30 @@ def run(args: argparse.Namespace) -> int:
     fields = data.fields if args.field is None else (contdat.find_field(data, args.field),)
     print(f"{args.file}: cont.dat format v{data.version}")
     print(format_table(fields, coverage, with_names=data.version == 3))
+    if args.selections:
+        for field in fields:
+            print(format_selections(data, field, args.field_id))
     return 0
+
+
+def format_selections(data: contdat.ContDat, field: contdat.ContField, field_id: int) -> str:
+    """The ranges of one field in the forms CASA tasks take them.
+
+    Frequencies are those of the file (a sky frame such as LSRK); a task reads
+    a frequency selection in the frame of the MS, so the pipeline converts them
+    per MS. ``regen-tclean LOG --contdat FILE`` writes scripts that do so.
+    """
+    lines = [f"\nfield {field.name}"]
+    for entry in field.spws:
+        selection = contdat.spw_selection(entry)
+        lines.append(f"  tclean spw, spw {entry.spw}: " + (repr(selection) if selection else "none (NONE: no continuum)"))
+    try:
+        lines.append(f"  uvcontfit/uvcontsub fitspw: {contdat.fitspw(data, field.name)!r}")
+    except CasaLogError as err:
+        lines.append(f"  uvcontfit/uvcontsub fitspw: none ({err.message})")
+    spec = contdat.fitspec(data, {field.name: field_id})
+    lines.append(f"  uvcontsub fitspec (CASA 6.5 on, MS field id {field_id}): {spec!r}")
+    return "\n".join(lines)
 
 
 def _coverage(texts: list[str]) -> dict[int, Interval]:
