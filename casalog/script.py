@@ -164,6 +164,7 @@ def build_script(
         log_sha256=provenance.log_sha256,
         command_line=provenance.command_line,
         interactive=imaging.interactive,
+        parallel=imaging.parallel,
         products=plans,
         selfcal=selfcal_plan,
         steps=steps,

@@ -623,7 +623,8 @@ product_7 = dict(
 # Self-calibration works on a copy of the imaged column of product 4.
 selfcal_vis = ['uid___A002_X10b9e3a_X7c91_targets_selfcal.ms', 'uid___A002_X10bb1f0_X2d4e_targets_selfcal.ms']
 selfcal_start = dict(product_4, vis=selfcal_vis, datacolumn='data',
-                     imagename='uid___A001_X3621_X1c7.s16_0.Elias_27_sci.spw25_27_29.cont.regcal.I.selfcal', savemodel='modelcolumn')
+                     imagename='uid___A001_X3621_X1c7.s16_0.Elias_27_sci.spw25_27_29.cont.regcal.I.selfcal',
+                     savemodel='modelcolumn')
 
 IMAGE_SUFFIX = {
     product_1['imagename']: '.image',
@@ -766,7 +767,10 @@ def run_steps(thesteps):
         export(product_5['imagename'])
         export(product_6['imagename'])
         export(product_7['imagename'])
-        with open(selfcal_start['imagename'] + '.selfcal.json') as stream:
+        summary = selfcal_start['imagename'] + '.selfcal.json'
+        if not os.path.isfile(summary):
+            raise ReimageStop('%s is missing: run the self-calibration step first' % summary)
+        with open(summary) as stream:
             final = json.load(stream)['final_image']
         IMAGE_SUFFIX[final] = IMAGE_SUFFIX[selfcal_start['imagename']]
         if final != selfcal_start['imagename']:
