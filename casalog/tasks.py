@@ -55,7 +55,11 @@ PIPELINE_TASKS = frozenset({
     "uvcontfit",
 })
 
-PIPELINE_FILE_HELPERS = frozenset({"copytree", "rmtree", "move", "copyfile"})
+# shutil/os functions: copytree, rmtree and move are logged since Cycle 6; the
+# others are cheap insurance for logs we have not seen.
+PIPELINE_FILE_HELPERS = frozenset(
+    {"copytree", "rmtree", "move", "copyfile", "copy", "copy2", "remove", "rename", "mkdir", "makedirs"}
+)
 
 KNOWN_TASKS = (
     CASATASKS_6 | RETIRED_TASKS | VIEWER_AND_PLOTMS | PIPELINE_TASKS | PIPELINE_FILE_HELPERS
