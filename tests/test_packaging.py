@@ -27,7 +27,8 @@ def test_installed_wheel_renders_a_script_outside_the_checkout(tmp_path: Path) -
     assert module.startswith(str(tmp_path / "env")) and templates.startswith(str(tmp_path / "env"))
     assert Path(templates, "reimage.py.j2").is_file()
     result = subprocess.run(
-        [str(python), "-m", "casalog", str(ROOT / "samples" / "cycle10"), "-o", "reimage.py"],
+        [str(tmp_path / "env" / "bin" / "regen-tclean"), str(ROOT / "samples" / "sim"), "--no-interactive", "--selfcal",
+         "-o", "reimage.py"],
         cwd=elsewhere,
         capture_output=True,
         text=True,
