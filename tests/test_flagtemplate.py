@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from casalog import flagtemplate
+from casalog.cli import main
 from casalog.commands import flags as command
 from casalog.errors import CasaLogError
 
@@ -101,7 +102,8 @@ def run(argv: list[str]) -> int:
 
 def test_command_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert run([str(TEMPLATE)]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    title, *lines = capsys.readouterr().out.splitlines()
+    assert title == f"{TEMPLATE}: 3 active flag commands"
     assert lines[0].split() == ["LINE", "MODE", "ANTENNA", "SPW", "FIELD", "TIMERANGE", "REASON", "OTHER"]
     assert lines[1].split() == ["8", "manual", "DV01;DV08", "21:1920~2880", "-", "-", "bad_channels", "-"]
     assert lines[2].split() == [
@@ -144,3 +146,13 @@ def test_command_bad_file(tmp_path: Path) -> None:
 def test_command_missing_file(tmp_path: Path) -> None:
     with pytest.raises(CasaLogError, match="cannot read: No such file or directory"):
         run([str(tmp_path / "none.txt")])
+
+
+def test_several_templates_are_all_checked_before_any_is_shown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.flagtargetstemplate.txt"
+    bad.write_text("mode='manual' reason='two words'\n")
+    assert main(["flags", str(TEMPLATE), str(bad)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith(f"{bad}:1: ")
+    assert main(["flags", str(TEMPLATE), str(TEMPLATE)]) == 0
+    assert capsys.readouterr().out.count("3 active flag commands") == 2

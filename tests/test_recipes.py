@@ -398,11 +398,11 @@ SUBSET = ["subset-cube", CYCLE4]
         ),
         pytest.param(
             ["subset-cube", CYCLE4, "--nbins", "17:1"], 2,
-            "regen-tclean: regen-tclean recipe subset-cube: the following arguments are required: --spw (see --help)",
+            "regen-tclean: the following arguments are required: --spw (see regen-tclean recipe subset-cube --help)",
             id="spw required",
         ),
         pytest.param(
-            ["mosaic", CYCLE4], 2, "regen-tclean: regen-tclean recipe: argument NAME: invalid choice: 'mosaic'",
+            ["mosaic", CYCLE4], 2, "regen-tclean: argument NAME: invalid choice: 'mosaic'",
             id="unknown recipe",
         ),
         pytest.param(

@@ -1,4 +1,4 @@
-"""``regen-tclean flags FILE``: list the commands of a pipeline flag template."""
+"""``regen-tclean flags FILE…``: list the commands of pipeline flag templates."""
 from __future__ import annotations
 
 import argparse
@@ -17,11 +17,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     ----------
     parser : argparse.ArgumentParser
     """
-    parser.add_argument("file", metavar="FILE", help="a *.flagtargetstemplate.txt (or *_flagtargetstemplate.txt) file")
+    parser.add_argument(
+        "files", metavar="FILE", nargs="+", help="*.flagtargetstemplate.txt (or *_flagtargetstemplate.txt) files"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print one row per active command of the template.
+    """Print one row per active command of each template; every file is checked before any is shown.
 
     Parameters
     ----------
@@ -38,11 +40,11 @@ def run(args: argparse.Namespace) -> int:
     CasaLogError
         Unreadable file or a malformed line (``FILE:LINE: message``).
     """
-    commands = flagtemplate.parse(read_text(args.file), args.file)
-    if not commands:
-        print(f"{args.file}: no active flag commands")
-        return 0
-    print(format_table(commands))
+    templates = [(path, flagtemplate.parse(read_text(path), path)) for path in args.files]
+    for path, commands in templates:
+        print(f"{path}: " + (f"{len(commands)} active flag commands" if commands else "no active flag commands"))
+        if commands:
+            print(format_table(commands))
     return 0
 
 
