@@ -43,8 +43,8 @@ INTERACTIVE = False
 OVERWRITE = False
 # Steps to run, e.g. [1, 2]; empty runs every step (see step_title below).
 STEPS = []
-# Clean down to these thresholds (first: the pipeline's own, a conservative
-# multiple of the expected noise; lower it to clean deeper).
+# Clean down to these thresholds. Each starts as the pipeline's own, a
+# conservative multiple of the expected noise: lower it to clean deeper.
 # Product 1: uid___A001_X3621_X1c7.s14_0.Elias_27_sci.spw25.mfs.regcal.I
 THRESHOLD_1 = '0.000612Jy'
 # Product 2: uid___A001_X3621_X1c7.s14_0.Elias_27_sci.spw27.mfs.regcal.I

@@ -41,8 +41,8 @@ INTERACTIVE = True
 OVERWRITE = False
 # Steps to run, e.g. [1, 2]; empty runs every step (see step_title below).
 STEPS = []
-# Clean down to these thresholds (first: the pipeline's own, a conservative
-# multiple of the expected noise; lower it to clean deeper).
+# Clean down to these thresholds. Each starts as the pipeline's own, a
+# conservative multiple of the expected noise: lower it to clean deeper.
 # Product 1: uid___A001_X885_X2b1.s19_0.IRAS16293-2422_sci.spw17.mfs.I
 THRESHOLD_1 = '0.000698125409Jy'
 # Product 2: uid___A001_X885_X2b1.s19_0.IRAS16293-2422_sci.spw19.mfs.I

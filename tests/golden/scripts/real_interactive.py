@@ -41,8 +41,8 @@ INTERACTIVE = True
 OVERWRITE = False
 # Steps to run, e.g. [1, 2]; empty runs every step (see step_title below).
 STEPS = []
-# Clean down to these thresholds (first: the pipeline's own, a conservative
-# multiple of the expected noise; lower it to clean deeper).
+# Clean down to these thresholds. Each starts as the pipeline's own, a
+# conservative multiple of the expected noise: lower it to clean deeper.
 # Product 1: uid___A001_X87d_X497.s29_0.NGC1068_sci.spw22.mfs.I
 THRESHOLD_1 = '0.000150475539267Jy'
 # Product 2: uid___A001_X87d_X497.s29_0.NGC1068_sci.spw24.mfs.I
