@@ -582,3 +582,25 @@ def test_cli_prints_the_selections_casa_tasks_take(capsys: pytest.CaptureFixture
     assert "fitspw: '17:229.619031876~230.500352917GHz;230.580190284~231.460311573GHz,19:" in out
     assert "fitspec (CASA 6.5 on, MS field id 3): {3: {'17': {'chan': '229.619031876~" in out
     assert "'21'" not in out.split("fitspec", 1)[1]
+
+
+def test_edit_outside_the_band_the_log_tells_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    from casalog.cli import main
+
+    delivery = tmp_path / "delivery"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "samples/cycle4", delivery)
+    path = delivery / "calibration/uid___A001_X885_X2b1.cont.dat"
+    before = path.read_bytes()
+    # The log's spw 17 cube spans about 229.60 to 231.47 GHz (LSRK).
+    assert main(["contdat", str(path), "--field", "IRAS16293-2422", "--set", "17:229.0~229.7GHz"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "outside the spw coverage 229.58~231.497 GHz" in err
+    assert path.read_bytes() == before and not list(path.parent.glob("*.bak*"))
+    moved = tmp_path / "elsewhere.cont.dat"
+    shutil.copy(path, moved)
+    log = delivery / "log"
+    assert main(["contdat", str(moved), "--field", "IRAS16293-2422", "--set", "17:229.0~229.7GHz", "--log", str(log)]) == 1
+    assert main(["contdat", str(moved), "--field", "IRAS16293-2422", "--set", "17:229.62~229.7GHz", "--log", str(log)]) == 0
+    assert "229.62~229.7GHz" in capsys.readouterr().out

@@ -55,6 +55,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="with --selections: the MS field id to key fitspec with (default 0)",
     )
     parser.add_argument(
+        "--log",
+        metavar="DELIVERY_OR_LOG",
+        help="take each spw's frequency coverage from this log's cubes (default: the log of the delivery "
+        "FILE belongs to, when FILE is in its calibration/ folder)",
+    )
+    parser.add_argument(
         "--coverage",
         action="append",
         default=[],
@@ -82,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         Unreadable file, bad ``--set``/``--coverage``, unknown field or spw.
     """
     data = contdat.parse(read_text(args.file), args.file)
-    coverage = _coverage(args.coverage)
+    coverage = {**_log_coverage(args.log, args.file), **_coverage(args.coverage)}
     if args.edits:
         data = _edit(data, args.edits, args.field, coverage)
         backup = save(args.file, contdat.write(data))
@@ -114,6 +120,20 @@ def format_selections(data: contdat.ContDat, field: contdat.ContField, field_id:
     spec = contdat.fitspec(data, {field.name: field_id})
     lines.append(f"  uvcontsub fitspec (CASA 6.5 on, MS field id {field_id}): {spec!r}")
     return "\n".join(lines)
+
+
+def _log_coverage(log: str | None, contdat_path: str) -> dict[int, Interval]:
+    """Coverage from the log's cubes: the named log, or the delivery's when cont.dat sits in calibration/."""
+    from casalog.coverage import spw_coverage
+    from casalog.delivery import find_log
+    from casalog.reader import read_log
+
+    if log is None:
+        folder = os.path.dirname(os.path.abspath(contdat_path))
+        if os.path.basename(folder) != "calibration" or not os.path.isdir(os.path.join(folder, os.pardir, "log")):
+            return {}
+        log = os.path.dirname(folder)
+    return spw_coverage(read_log(find_log(log)))
 
 
 def _coverage(texts: list[str]) -> dict[int, Interval]:
