@@ -12,6 +12,8 @@ from casalog.calls import CallError, ParsedCall
 
 
 _SCALARS = (str, int, float, bool, type(None))
+# repr() writes infinite and undefined floats as bare names.
+FLOAT_NAMES = {"inf": float("inf"), "nan": float("nan")}
 
 # What a node is called in an error message, when it is not a literal.
 _NODE_NAMES: dict[type[ast.AST], str] = {
@@ -75,14 +77,10 @@ def literal_value(text: str, node: ast.expr) -> Any:
     """The Python value of a literal node of ``text``."""
     if isinstance(node, ast.Constant) and isinstance(node.value, _SCALARS):
         return node.value
-    if (
-        isinstance(node, ast.UnaryOp)
-        and isinstance(node.op, (ast.USub, ast.UAdd))
-        and isinstance(node.operand, ast.Constant)
-        and type(node.operand.value) in (int, float)
-    ):
-        number = node.operand.value
-        assert isinstance(number, (int, float))
+    if isinstance(node, ast.Name) and node.id in FLOAT_NAMES:
+        return FLOAT_NAMES[node.id]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)) and _is_number(node.operand):
+        number = literal_value(text, node.operand)
         return -number if isinstance(node.op, ast.USub) else number
     if isinstance(node, ast.List):
         return [literal_value(text, item) for item in node.elts]
@@ -101,6 +99,12 @@ def literal_value(text: str, node: ast.expr) -> Any:
         what = f"a {type(node.value).__name__} constant"
     snippet = ast.get_source_segment(text, node) or ""
     raise CallError(f"{what} is not a literal: {snippet[:40]}", _offset(text, node))
+
+
+def _is_number(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant):
+        return type(node.value) in (int, float)
+    return isinstance(node, ast.Name) and node.id in FLOAT_NAMES
 
 
 def _offset(text: str, node: ast.AST) -> int:

@@ -10,6 +10,7 @@ from typing import Any
 import libcst as cst
 import libcst.metadata
 
+from casalog.astcall import FLOAT_NAMES
 from casalog.calls import CallError, ParsedCall
 
 _NODE_NAMES: dict[type[cst.CSTNode], str] = {
@@ -26,7 +27,7 @@ _NODE_NAMES: dict[type[cst.CSTNode], str] = {
     cst.Set: "a set",
     cst.Imaginary: "a complex constant",
 }
-_CONSTANT_NAMES = {"True": True, "False": False, "None": None}
+_CONSTANT_NAMES: dict[str, object] = {"True": True, "False": False, "None": None, **FLOAT_NAMES}
 
 
 def parse_call_node(text: str) -> cst.Call:
@@ -77,9 +78,12 @@ def literal_value(node: cst.BaseExpression) -> Any:
     if (
         isinstance(node, cst.UnaryOperation)
         and isinstance(node.operator, (cst.Minus, cst.Plus))
-        and isinstance(node.expression, (cst.Integer, cst.Float))
+        and (
+            isinstance(node.expression, (cst.Integer, cst.Float))
+            or isinstance(node.expression, cst.Name) and node.expression.value in FLOAT_NAMES
+        )
     ):
-        number = node.expression.evaluated_value
+        number = literal_value(node.expression)
         return -number if isinstance(node.operator, cst.Minus) else number
     if isinstance(node, cst.List):
         return [literal_value(_element(item)) for item in node.elements]

@@ -78,6 +78,11 @@ def _only_call(tmp_path: Path, body: str) -> tuple[str, dict[str, Any]]:
             id="copytree",
         ),
         pytest.param(
+            "flagdata(vis='a.ms', clipminmax=[0.0, inf], timecutoff=-inf)\n",
+            {"vis": "a.ms", "clipminmax": [0.0, float("inf")], "timecutoff": float("-inf")},
+            id="infinite floats as repr writes them",
+        ),
+        pytest.param(
             "tclean(imsize=(300, 300), restoringbeam=[], mask=None, interactive=0, start=+3)\n",
             {"imsize": (300, 300), "restoringbeam": [], "mask": None, "interactive": 0, "start": 3},
             id="tuple, empty list, None, signed int",
