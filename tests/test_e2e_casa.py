@@ -152,3 +152,23 @@ def test_continuum_only_selects_the_contdat_channels_of_each_ms(
     calls = [line for line in Path(casa_log.group(1)).read_text().splitlines() if f"imagename='{name}'" in line]
     # Spw 1 has a line in channels 3-5; cont.dat (LSRK) leaves them out, spw 3 is all continuum.
     assert calls and "spw=['1:0~2;6~7,3:0~7']" in calls[-1]
+
+
+def test_interactive_script_runs_once_the_switch_is_off(
+    sim_delivery: Any, casa_script_runner: Runner, tmp_path: Path
+) -> None:
+    # The viewer cannot open here; with INTERACTIVE = False the same parameters
+    # (usemask='user', mask='') clean without a mask, which CASA must accept.
+    working = tmp_path / "working"
+    working.mkdir()
+    shutil.copytree(sim_delivery.working / sim_delivery.targets_ms, working / sim_delivery.targets_ms)
+    script = working / "interactive.py"
+    assert main([str(sim_delivery.root), "--product", "*spw1.mfs.I", "--niter", "200", "-o", str(script)]) == 0
+    text = script.read_text()
+    assert "INTERACTIVE = True" in text and "usemask='user'" in text and "mask=''" in text
+    script.write_text(text.replace("INTERACTIVE = True", "INTERACTIVE = False").replace("STEPS = []", "STEPS = [0, 1, 2]"))
+    result = casa_script_runner(script, working)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    (name,) = _image_names(script)
+    assert (working / f"{name}.image.pbcor").is_dir()
+    assert f"MODEL_DATA of {sim_delivery.targets_ms} is filled" in result.stdout

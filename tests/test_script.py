@@ -51,6 +51,7 @@ def _value(node: ast.expr) -> Any:
         pytest.param("real_interactive.py", [str(REAL_LOG.relative_to(ROOT.parent)).join(["../", ""])], id="real log"),
         pytest.param("cycle4_interactive.py", ["samples/cycle4", "--casa-version", "4.7"], id="cycle 4 sample"),
         pytest.param("cycle10_interactive.py", ["samples/cycle10"], id="cycle 10 sample"),
+        pytest.param("sim_interactive.py", ["samples/sim"], id="simulated delivery"),
         pytest.param("cycle10_selfcal_batch.py", ["samples/cycle10", "--no-interactive", "--selfcal", "--ap"], id="selfcal"),
     ],
 )
