@@ -84,16 +84,12 @@ def _run_log_command(args: list[str]) -> int:
 
     if not listing:
         return _write_script(options, args)
+    from casalog.listing import write_json, write_table
+
     log = find_log(options.log)
-    calls = _warn_inexact(read_log(log))
-    if options.json:
-        from casalog.listing import write_json
-
-        write_json(images(calls), sys.stdout, log)
-    else:
-        from casalog.listing import write_table
-
-        write_table(images(calls), sys.stdout, log)
+    tasks = _TaskCount(_warn_inexact(read_log(log)))
+    if not (write_json if options.json else write_table)(images(tasks), sys.stdout):
+        raise tasks.no_products_error(log)
     return 0
 
 
@@ -111,13 +107,13 @@ def _write_script(options: argparse.Namespace, args: list[str]) -> int:
     selfcal = script_options.selfcal_from(options)
     selection = script_options.selection_from(options)
     log = find_log(options.log)
-    gaincal_calls: list[LoggedCall] = []
-    every_product = list(products(_collect("gaincal", _warn_inexact(read_log(log)), gaincal_calls)))
+    tasks = _TaskCount(_warn_inexact(read_log(log)), keep="gaincal")
+    every_product = list(products(tasks))
     if not every_product:
-        raise CasaLogError("no tclean image products in this log", log)
+        raise tasks.no_products_error(log)
     chosen = select(every_product, selection, log)
     provenance = Provenance.now(log, "regen-tclean " + shlex.join(args))
-    text, warnings = build_script(chosen, gaincal_calls, imaging, selfcal, provenance)
+    text, warnings = build_script(chosen, tasks.kept, imaging, selfcal, provenance)
     for warning in warnings:
         print(warning, file=sys.stderr)
     if options.output:
@@ -127,11 +123,27 @@ def _write_script(options: argparse.Namespace, args: list[str]) -> int:
     return 0
 
 
-def _collect(task: str, calls: Iterable[LoggedCall], into: list[LoggedCall]) -> Iterator[LoggedCall]:
-    for call in calls:
-        if call.task == task:
-            into.append(call)
-        yield call
+class _TaskCount:
+    """Pass calls through, counting them by task and keeping those of one task."""
+
+    def __init__(self, calls: Iterable[LoggedCall], keep: str = "") -> None:
+        self.calls = calls
+        self.keep = keep
+        self.kept: list[LoggedCall] = []
+        self.counts: dict[str, int] = {}
+
+    def __iter__(self) -> Iterator[LoggedCall]:
+        for call in self.calls:
+            self.counts[call.task] = self.counts.get(call.task, 0) + 1
+            if call.task == self.keep:
+                self.kept.append(call)
+            yield call
+
+    def no_products_error(self, log: str) -> CasaLogError:
+        """The error for a log without products, saying why when the log tells."""
+        old = self.counts.get("clean", 0)
+        why = f": it images with the older clean task ({old} calls), as pipelines before Cycle 4 did" if old else ""
+        return CasaLogError(f"no tclean image products in this log{why}", log)
 
 
 def _warn_inexact(calls: Iterable[LoggedCall]) -> Iterator[LoggedCall]:

@@ -10,7 +10,6 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import TextIO
 
-from casalog.errors import CasaLogError
 from casalog.products import OtherImage, Product, as_list
 from casalog.reader import Stage
 
@@ -45,32 +44,23 @@ def product_record(product: Product) -> dict[str, object]:
     }
 
 
-def write_json(items: Iterable[Product | OtherImage], out: TextIO, source: str) -> None:
-    """Write a JSON array with one object per product.
+def write_json(items: Iterable[Product | OtherImage], out: TextIO) -> int:
+    """Write a JSON array with one object per product; return how many.
 
-    Raises
-    ------
-    CasaLogError
-        When the log has no tclean products (nothing is written then).
+    Nothing is written when there are none.
     """
     count = 0
     for product in _products(items):
         out.write("[\n  " if count == 0 else ",\n  ")
         out.write(json.dumps(product_record(product)))
         count += 1
-    if count == 0:
-        raise CasaLogError("no tclean image products in this log", source)
-    out.write("\n]\n")
+    if count:
+        out.write("\n]\n")
+    return count
 
 
-def write_table(items: Iterable[Product | OtherImage], out: TextIO, source: str) -> None:
-    """Write a readable table of the products, stage by stage.
-
-    Raises
-    ------
-    CasaLogError
-        When the log has no tclean products.
-    """
+def write_table(items: Iterable[Product | OtherImage], out: TextIO) -> int:
+    """Write a readable table of the products, stage by stage; return how many."""
     count = 0
     for stage, block in _by_stage(items):
         rows = [_row(item) for item in block if isinstance(item, Product)]
@@ -82,8 +72,7 @@ def write_table(items: Iterable[Product | OtherImage], out: TextIO, source: str)
         for other in others:
             out.write(f"  not a product ({other.kind}, line {other.call.first_line}): {other.imagename}\n")
         out.write("\n")
-    if count == 0:
-        raise CasaLogError("no tclean image products in this log", source)
+    return count
 
 
 def _products(items: Iterable[Product | OtherImage]) -> Iterator[Product]:

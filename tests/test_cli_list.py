@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -63,7 +64,8 @@ def test_delivery_folder_finds_its_log(tmp_path: Path, capsys: pytest.CaptureFix
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        pytest.param("flagdata(vis='a.ms', mode='summary')\n", "no tclean image products", id="no products"),
+        pytest.param("flagdata(vis='a.ms', mode='summary')\n", "no tclean image products in this log$", id="no products"),
+        pytest.param("clean(vis='a.ms', imagename='x')\n", "older clean task \\(1 calls\\)", id="pre-Cycle 4"),
         pytest.param(CALL.format(0, 0) + "tclean(vis=['a.ms'],\n", "truncated command", id="truncated"),
         pytest.param("tclean(vis=myvis)\n", "a name is not a literal", id="non-literal"),
     ],
@@ -75,7 +77,7 @@ def test_bad_log_is_one_line_on_stderr_and_exit_1(
     assert main([str(log), "--json"]) == 1
     out, err = capsys.readouterr()
     assert err.count("\n") == 1
-    assert err.startswith(f"{log}:") and message in err
+    assert err.startswith(f"{log}:") and re.search(message, err.strip())
     assert "Traceback" not in err
 
 
