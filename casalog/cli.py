@@ -96,7 +96,7 @@ def _run_log_command(args: list[str]) -> int:
 def _write_script(options: argparse.Namespace, args: list[str]) -> int:
     from casalog import options as script_options
     from casalog.delivery import find_log
-    from casalog.output import write_atomically
+    from casalog.files import write_atomically
     from casalog.products import products
     from casalog.reader import read_log
     from casalog.provenance import Provenance

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 from casalog.products import OtherImage, Product, as_list
 from casalog.reader import Stage
+from casalog.tables import layout
 
 _COLUMNS = ("PRODUCT", "FIELD", "INTENT", "SPW", "SPECMODE", "IMSIZE", "CELL", "ROBUST", "THRESHOLD", "ITERS", "MS")
 _QUANTITY = re.compile(r"([-+0-9.eE]+)\s*([a-zA-Z]*)")
@@ -68,7 +70,7 @@ def write_table(items: Iterable[Product | OtherImage], out: TextIO) -> int:
         count += len(rows)
         out.write(_stage_title(stage) + "\n")
         if rows:
-            out.write(_aligned([_COLUMNS, *rows]))
+            out.write(textwrap.indent(layout([list(_COLUMNS), *map(list, rows)]), "  ") + "\n")
         for other in others:
             out.write(f"  not a product ({other.kind}, line {other.call.first_line}): {other.imagename}\n")
         out.write("\n")
@@ -133,11 +135,3 @@ def _readable_flux(threshold: object) -> str:
     if match is None or match.group(2) not in _FLUX_SCALE:
         return "" if threshold is None else str(threshold)
     return f"{float(match.group(1)) * _FLUX_SCALE[match.group(2)] * 1e3:.3g}mJy"
-
-
-def _aligned(rows: list[tuple[str, ...]]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    return "".join(
-        "  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1] + "\n"
-        for row in rows
-    )

@@ -130,7 +130,7 @@ def selfcal_from(args: argparse.Namespace) -> SelfcalOptions | None:
 
 
 def _contdat(path: str) -> ContDat:
-    from casalog.commands import read_text
+    from casalog.files import read_text
 
     return parse_contdat(read_text(path), path)
 

@@ -12,11 +12,10 @@ import glob
 import os
 
 from casalog import contdat, recipes
-from casalog.commands import read_text
-from casalog.commands.contdat import save
+from casalog.files import read_text, replace_keeping_backup
 from casalog.delivery import find_log
 from casalog.errors import CasaLogError
-from casalog.output import write_atomically
+from casalog.files import write_atomically
 
 WORKING = os.path.join("calibrated", "working")
 CONTDAT = "cont.dat"
@@ -164,4 +163,4 @@ def place_contdat(delivery: Delivery, *, force: bool = False) -> Placement:
             "replace it (a backup is kept)",
             target,
         )
-    return Placement("replaced", target, save(target, text))
+    return Placement("replaced", target, replace_keeping_backup(target, text))

@@ -69,22 +69,23 @@ def images(calls: Iterable[LoggedCall]) -> Iterator[Product | OtherImage]:
     its call stands among them.
     """
     stage: Stage | None = None
-    pending: dict[str, list[tuple[ImageName, LoggedCall]] | OtherImage] = {}
+    order: list[str | OtherImage] = []  # product stems and non-products, in log order
+    groups: dict[str, list[tuple[ImageName, LoggedCall]]] = {}
     for call in calls:
         if call.task != "tclean":
             continue
         if call.stage != stage:
-            yield from _flush(pending)
-            pending = {}
-            stage = call.stage
+            yield from _flush(order, groups)
+            order, groups, stage = [], {}, call.stage
         name = parse_image_name(str(call.kwargs.get("imagename", "")))
         if name is None:
-            pending[f"#{call.first_line}"] = OtherImage(call, _kind(call))
-        else:
-            group = pending.setdefault(name.stem, [])
-            assert isinstance(group, list)  # stems never start with '#'
-            group.append((name, call))
-    yield from _flush(pending)
+            order.append(OtherImage(call, _kind(call)))
+            continue
+        if name.stem not in groups:
+            groups[name.stem] = []
+            order.append(name.stem)
+        groups[name.stem].append((name, call))
+    yield from _flush(order, groups)
 
 
 def products(calls: Iterable[LoggedCall]) -> Iterator[Product]:
@@ -103,11 +104,14 @@ def as_list(value: object) -> list[str]:
     return [str(value)]
 
 
-def _flush(pending: dict[str, list[tuple[ImageName, LoggedCall]] | OtherImage]) -> Iterator[Product | OtherImage]:
-    for group in pending.values():
-        if isinstance(group, OtherImage):
-            yield group
+def _flush(
+    order: list[str | OtherImage], groups: dict[str, list[tuple[ImageName, LoggedCall]]]
+) -> Iterator[Product | OtherImage]:
+    for item in order:
+        if isinstance(item, OtherImage):
+            yield item
         else:
+            group = groups[item]
             yield Product(group[0][0], tuple(call for _, call in group), tuple(name.iteration for name, _ in group))
 
 

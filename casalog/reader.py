@@ -91,7 +91,8 @@ def _text_lines(name: str, stream: IO[bytes]) -> Iterator[tuple[int, str]]:
             if b"\0" in raw:
                 raise LogSyntaxError("binary data, not a casa_commands.log", name, lineno)
             try:
-                yield lineno, raw.decode("utf-8").rstrip("\r\n")
+                # A byte-order mark (an editor's) may open the file.
+                yield lineno, raw.decode("utf-8-sig" if lineno == 1 else "utf-8").rstrip("\r\n")
             except UnicodeDecodeError:
                 raise LogSyntaxError("not UTF-8 text", name, lineno) from None
     except (OSError, EOFError) as err:

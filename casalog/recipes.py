@@ -24,6 +24,7 @@ from casalog.errors import CasaLogError, SelectionError, UsageError
 from casalog.products import products
 from casalog.reader import LoggedCall, Stage, read_log
 from casalog.provenance import Provenance
+from casalog.selection import listed
 from casalog.templating import render
 
 #: The pipeline's default Briggs robust, used when none is asked for.
@@ -265,7 +266,7 @@ def check_spws(spws: tuple[str, ...], facts: LogFacts) -> None:
     for spw in spws:
         if spw not in facts.spws:
             raise SelectionError(
-                f"spw {spw} is not among the science-target images of this log; valid spws: {_listed(facts.spws)}",
+                f"spw {spw} is not among the science-target images of this log; valid spws: {listed(facts.spws)}",
                 facts.log,
             )
 
@@ -282,7 +283,7 @@ def pipeline_fields(names: tuple[str, ...], facts: LogFacts) -> tuple[str, ...]:
         if name not in facts.fields:
             raise SelectionError(
                 f"field {name!r} is not among the science targets of this log; valid fields: "
-                f"{_listed(sorted(set(facts.fields.values())))}",
+                f"{listed(sorted(set(facts.fields.values())))}",
                 facts.log,
             )
     chosen = tuple(dict.fromkeys(facts.fields[name] for name in names))
@@ -329,7 +330,3 @@ def _no_repeats(option: str, values: tuple[str, ...]) -> None:
     for value in values:
         if values.count(value) > 1:
             raise UsageError(f"{option}: {value} is given twice")
-
-
-def _listed(values: Iterable[str]) -> str:
-    return ", ".join(values) or "(none)"

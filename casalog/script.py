@@ -73,6 +73,7 @@ class ProductPlan:
     threshold: str
     image_suffix: str
     continuum: bool
+    datacolumn: str
 
     @property
     def stem(self) -> str:
@@ -103,7 +104,7 @@ class SelfcalPlan:
     spwmap: tuple[int, ...]
     solints: tuple[str, ...]
     amplitude: bool
-    refant: str
+    refant: str | dict[str, str]
     refant_origin: str
 
 
@@ -228,6 +229,8 @@ def _product_plan(number: int, product: Product, imaging: ImagingOptions, warnin
         threshold=threshold,
         image_suffix=".image.tt0" if deconvolver == "mtmfs" else ".image",
         continuum=imaging.continuum is not None and "spw" in changes,
+        # tclean images CORRECTED_DATA unless told otherwise.
+        datacolumn=str(changes.get("datacolumn", kwargs.get("datacolumn", "corrected"))),
     )
 
 
@@ -324,15 +327,16 @@ def _selfcal_plan(
     plan = next((p for p in continuum if p.product.name.specmode == "cont"), continuum[0])
     kwargs = plan.call.kwargs
     spws = [int(spw) for spw in plan.product.name.spws]
-    refant, origin = _refant(gaincal_calls, options)
+    vis = tuple(posixpath.splitext(name)[0] + "_selfcal.ms" for name in plan.vis)
+    refant, origin = _refant(gaincal_calls, options, dict(zip(vis, plan.vis)))
     # combine='spw' labels the solutions with the lowest spw; every spw id up to the highest must map to it.
     spwmap = (min(spws),) * (max(spws) + 1) if len(spws) > 1 else ()
     return SelfcalPlan(
         product=plan.number,
-        vis=tuple(posixpath.splitext(vis)[0] + "_selfcal.ms" for vis in plan.vis),
+        vis=vis,
         imagename=posixpath.basename(plan.stem) + ".selfcal",
         image_suffix=plan.image_suffix,
-        datacolumn=str(kwargs.get("datacolumn", "data")),
+        datacolumn=plan.datacolumn,
         field=str(kwargs.get("field", "")),
         spw=",".join(str(spw) for spw in spws),
         combine="spw" if spwmap else "",
@@ -344,14 +348,30 @@ def _selfcal_plan(
     )
 
 
-def _refant(gaincal_calls: Sequence[LoggedCall], options: SelfcalOptions) -> tuple[str, str]:
+def _refant(
+    gaincal_calls: Sequence[LoggedCall], options: SelfcalOptions, sources: dict[str, str]
+) -> tuple[str | dict[str, str], str]:
+    """Reference antennas for each self-calibration MS, from the gaincal of its execution block.
+
+    ``sources`` maps each self-calibration MS to the MS it was split from,
+    whose name starts with the execution block's.
+    """
     if options.refant is not None:
         return options.refant, "given with --refant."
-    for call in reversed(gaincal_calls):
+    by_block = {}
+    for call in gaincal_calls:
         listed = [name for name in str(call.kwargs.get("refant", "")).split(",") if name]
         if listed:
-            return ",".join(listed[:REFANT_COUNT]), (
-                f"the first {min(len(listed), REFANT_COUNT)} of the pipeline's list "
-                f"(gaincal at line {call.first_line} of the log)."
-            )
-    return "", "the log has no gaincal call with a refant list, so CASA picks one; better set it."
+            block = posixpath.splitext(posixpath.basename(str(call.kwargs.get("vis", ""))))[0]
+            by_block[block] = ",".join(listed[:REFANT_COUNT])
+    if not by_block:
+        return "", "the log has no gaincal call with a refant list, so CASA picks one; better set it."
+    latest = list(by_block.values())[-1]
+    chosen = {
+        vis: next((by_block[block] for block in sorted(by_block, key=len, reverse=True) if source.startswith(block)), latest)
+        for vis, source in sources.items()
+    }
+    origin = f"the first {REFANT_COUNT} of the pipeline's list in the gaincal calls of each execution block."
+    if len(set(chosen.values())) == 1:
+        return next(iter(chosen.values())), origin
+    return chosen, origin

@@ -39,7 +39,7 @@ def select(products: Sequence[Product], selection: Selection, source: str) -> li
     _check("intent", [i.upper() for i in selection.intents], {p.name.intent for p in products}, source)
     for pattern in selection.products:
         if not any(_name_matches(p, pattern) for p in products):
-            raise SelectionError(f"no product is named {pattern!r}; the log has: {_listed(p.stem for p in products)}", source)
+            raise SelectionError(f"no product is named {pattern!r}; the log has: {listed(p.stem for p in products)}", source)
     chosen = [p for p in products if _matches(p, selection)]
     if not chosen:
         raise SelectionError("no product matches all of the selection options together", source)
@@ -70,9 +70,10 @@ def _name_matches(product: Product, pattern: str) -> bool:
 def _check(what: str, wanted: Iterable[str], present: set[str], source: str) -> None:
     for value in wanted:
         if value not in present:
-            raise SelectionError(f"the log has no {what} {value!r}; it has: {_listed(present)}", source)
+            raise SelectionError(f"the log has no {what} {value!r}; it has: {listed(present)}", source)
 
 
-def _listed(values: Iterable[str]) -> str:
+def listed(values: Iterable[str]) -> str:
+    """Names for a message, each once, short ones (spw ids) in numeric order."""
     ordered = sorted(set(values), key=lambda v: (len(v), v))
     return ", ".join(ordered) if ordered else "(none)"

@@ -8,6 +8,7 @@ import pytest
 
 from casalog import contdat
 from casalog.commands import contdat as command
+from casalog.files import replace_keeping_backup
 from casalog.errors import CasaLogError, SelectionError, UsageError
 
 DATA = Path(__file__).parent / "data" / "contdat"
@@ -566,7 +567,7 @@ def test_save_failure_keeps_original(copy: Path) -> None:
     original = copy.read_bytes()
     # A lone surrogate cannot be encoded: the write fails half way.
     with pytest.raises(CasaLogError, match="cannot write: 'utf-8' codec can't encode"):
-        command.save(str(copy), "Field: A\udc80\n")
+        replace_keeping_backup(str(copy), "Field: A\udc80\n")
     assert copy.read_bytes() == original
     assert [path.name for path in copy.parent.iterdir()] == ["cont.dat"]
 

@@ -172,3 +172,30 @@ def test_interactive_script_runs_once_the_switch_is_off(
     (name,) = _image_names(script)
     assert (working / f"{name}.image.pbcor").is_dir()
     assert f"MODEL_DATA of {sim_delivery.targets_ms} is filled" in result.stdout
+
+
+def test_model_fill_step_is_what_fills_model_data(sim_delivery: Any, casa_script_runner: Runner, tmp_path: Path) -> None:
+    from casatools import table
+
+    working = tmp_path / "working"
+    working.mkdir()
+    vis = working / sim_delivery.targets_ms
+    shutil.copytree(sim_delivery.working / sim_delivery.targets_ms, vis)
+    script = working / "fill.py"
+    args = ["--no-interactive", "--product", "*spw3.mfs.I", "--niter", "300", "--savemodel", "none"]
+    assert main([str(sim_delivery.root), *args, "-o", str(script)]) == 0
+    text = script.read_text()
+
+    def model_peak() -> float:
+        tb = table()
+        tb.open(str(vis))
+        try:
+            return float(abs(tb.getcol("MODEL_DATA")).max()) if "MODEL_DATA" in tb.colnames() else 0.0
+        finally:
+            tb.close()
+
+    for steps, filled in (("[0, 1]", False), ("[2]", True)):
+        script.write_text(text.replace("STEPS = []", f"STEPS = {steps}"))
+        result = casa_script_runner(script, working)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        assert (model_peak() > 0) is filled, steps

@@ -143,6 +143,12 @@ def test_crlf_and_gzip_read_like_the_plain_log(tmp_path: Path) -> None:
         assert [(c.task, c.kwargs, c.first_line) for c in read_log(path)] == expected
 
 
+def test_byte_order_mark_is_read_past(tmp_path: Path) -> None:
+    path = tmp_path / "bom.log"
+    path.write_bytes(b"\xef\xbb\xbf" + (HEADER + "flagdata(vis='a.ms', mode='summary')\n").encode())
+    assert [call.task for call in read_log(path)] == ["flagdata"]
+
+
 def test_libcst_and_fast_parser_agree(tmp_path: Path) -> None:
     body = "tclean(vis=['a.ms'], usemask='auto-\n       multithresh', niter=0, start=-1.5e3, x={1: (2,)})\n"
     path = _write(tmp_path, body)

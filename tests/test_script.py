@@ -48,7 +48,7 @@ def _value(node: ast.expr) -> Any:
 @pytest.mark.parametrize(
     ("name", "args"),
     [
-        pytest.param("real_interactive.py", [str(REAL_LOG.relative_to(ROOT.parent)).join(["../", ""])], id="real log"),
+        pytest.param("real_interactive.py", ["../shared/samples/real/2016.1.00023.S.casa_commands.log"], id="real log"),
         pytest.param("cycle4_interactive.py", ["samples/cycle4", "--casa-version", "4.7"], id="cycle 4 sample"),
         pytest.param("cycle10_interactive.py", ["samples/cycle10"], id="cycle 10 sample"),
         pytest.param("sim_interactive.py", ["samples/sim"], id="simulated delivery"),
@@ -110,11 +110,20 @@ def test_product_without_iter1_is_built_from_iter0_and_said(capsys: pytest.Captu
 
 def test_selfcal_reads_the_pipeline_refant_list(capsys: pytest.CaptureFixture[str]) -> None:
     script = _generate(capsys, str(REAL_LOG), "--selfcal")
-    assert "REFANT = 'DV07,DA49,DA41,DV23,DA64'" in script
+    # Each execution block has its own ranking (its gaincal calls); the last one's:
+    assert "    'uid___A002_Xc96f17_X113a_target_selfcal.ms': 'DV07,DA49,DA41,DV23,DA64'," in script
+    assert "    'uid___A002_Xc27dd7_X2fc3_target_selfcal.ms': 'DA49,DA41,DA59,DV18,PM04'," in script
     assert "selfcal_vis = [" in script and "_target_selfcal.ms" in script
     assert "SOLINTS = ['inf', '30s', 'int']" in script
     script = _generate(capsys, str(REAL_LOG), "--selfcal", "--refant", "DA41", "--solints", "inf,60s")
     assert "REFANT = 'DA41'" in script and "SOLINTS = ['inf', '60s']" in script
+
+
+def test_selfcal_splits_the_column_the_product_images(capsys: pytest.CaptureFixture[str]) -> None:
+    script = _generate(capsys, str(CYCLE4), "--selfcal", "--datacolumn", "corrected", "--product", "*IRAS*cont.I")
+    assert "split_for_selfcal(product_1['vis'], selfcal_vis, 'corrected'," in script
+    script = _generate(capsys, str(CYCLE4), "--selfcal", "--product", "*IRAS*cont.I")
+    assert "split_for_selfcal(product_1['vis'], selfcal_vis, 'data'," in script
 
 
 @pytest.mark.parametrize(
@@ -223,3 +232,10 @@ def test_script_for_old_casa_is_python2_syntax(capsys: pytest.CaptureFixture[str
             assert None not in node.keys  # {**x}
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super":
             assert node.args  # Python 2 needs super(Class, self)
+
+
+def test_output_that_is_a_folder_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(REAL_LOG), "-o", str(tmp_path), "--force"]) == 1
+    err = capsys.readouterr().err
+    assert err == f"{tmp_path}: is a folder; name a file to write\n"
+    assert list(tmp_path.iterdir()) == []

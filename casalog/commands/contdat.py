@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import tempfile
 
 import astropy.units as u
 
 from casalog import contdat
-from casalog.commands import layout, read_text
+from casalog.files import read_text, replace_keeping_backup
+from casalog.tables import layout
 from casalog.errors import CasaLogError, UsageError
 
 Interval = tuple[u.Quantity, u.Quantity]
@@ -91,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     coverage = {**_log_coverage(args.log, args.file), **_coverage(args.coverage)}
     if args.edits:
         data = _edit(data, args.edits, args.field, coverage)
-        backup = save(args.file, contdat.write(data))
+        backup = replace_keeping_backup(args.file, contdat.write(data))
         print(f"wrote {args.file} (previous version kept as {backup})")
     fields = data.fields if args.field is None else (contdat.find_field(data, args.field),)
     print(f"{args.file}: cont.dat format v{data.version}")
@@ -157,69 +156,6 @@ def _edit(data: contdat.ContDat, edits: list[str], field: str | None, coverage: 
             done.add(spw)
             data = contdat.set_ranges(data, spw, ranges, field, coverage.get(spw))
     return data
-
-
-def _make_backup(path: str) -> str:
-    """Copy ``path`` to the first free ``path.bak[.N]``, never overwriting one."""
-    number = 0
-    while True:
-        backup = f"{path}.bak" if number == 0 else f"{path}.bak.{number}"
-        try:
-            with open(path, "rb") as source, open(backup, "xb") as target:
-                shutil.copyfileobj(source, target)
-        except FileExistsError:
-            number += 1
-            continue
-        except OSError as err:
-            raise CasaLogError(f"cannot write a backup: {err.strerror or err}", backup) from None
-        shutil.copymode(path, backup)
-        return backup
-
-
-def save(path: str, text: str) -> str:
-    """Replace the file ``path`` with ``text`` atomically, keeping a backup.
-
-    Parameters
-    ----------
-    path : str
-        An existing file.
-    text : str
-        Its new content, written as is (line endings included).
-
-    Returns
-    -------
-    str
-        The backup's name.
-
-    Raises
-    ------
-    CasaLogError
-        The backup or the new file cannot be written; ``path`` is unchanged
-        and no backup is left.
-    """
-    backup = _make_backup(path)
-    try:
-        _replace(path, text)
-    except (OSError, UnicodeError) as err:
-        # Nothing changed: the backup would only duplicate the file.
-        os.unlink(backup)
-        raise CasaLogError(f"cannot write: {getattr(err, 'strerror', None) or err}", path) from None
-    return backup
-
-
-def _replace(path: str, text: str) -> None:
-    """Write ``text`` to a temp file beside ``path``, then move it onto ``path``."""
-    handle, temp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=f".{os.path.basename(path)}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        shutil.copymode(path, temp)
-        os.replace(temp, path)
-    except BaseException:
-        os.unlink(temp)
-        raise
 
 
 def _bandwidth(entry: contdat.ContSpw, coverage: dict[int, Interval]) -> str:

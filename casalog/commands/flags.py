@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 
 from casalog import flagtemplate
-from casalog.commands import layout, read_text
+from casalog.files import read_text
+from casalog.tables import layout
 
 #: Keys shown in their own columns, in this order; any other key goes in OTHER.
 COLUMNS = ("mode", "antenna", "spw", "field", "timerange", "reason")

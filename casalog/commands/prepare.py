@@ -12,7 +12,7 @@ import os
 import shlex
 
 from casalog import prepare
-from casalog.commands import layout
+from casalog.tables import layout
 from casalog.recipes import RECIPES
 
 

@@ -10,7 +10,7 @@ import sys
 
 from casalog import recipes
 from casalog.delivery import find_log
-from casalog.output import write_atomically
+from casalog.files import write_atomically
 from casalog.provenance import Provenance
 
 def configure(parser: argparse.ArgumentParser) -> None:

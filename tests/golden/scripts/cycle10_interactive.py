@@ -27,7 +27,7 @@ import sys
 import numpy as np
 
 try:
-    from casatasks import casalog, exportfits, tclean
+    from casatasks import casalog, delmod, exportfits, tclean
     from casatools import table as table_tool
 except ImportError:  # CASA 4.7 and 5 have the tasks and tools built in
     table_tool = tbtool  # noqa: F821
@@ -111,6 +111,10 @@ def fill_model(params):
     red X, a parallel run), so the clean is rerun on its own images with
     nothing to deconvolve: restart=True, calcpsf=False, calcres=False, niter=0.
     """
+    # An earlier model (another product, an earlier run, the pipeline's) must
+    # not pass the check below in place of this one.
+    for vis in params['vis']:
+        delmod(vis=vis, otf=True, scr=True)
     tclean(**dict(params, restart=True, calcpsf=False, calcres=False, niter=0, interactive=False,
                   savemodel='modelcolumn', restoration=False, pbcor=False, parallel=False))
     check_model(params['vis'])

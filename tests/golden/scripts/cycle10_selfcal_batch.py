@@ -28,8 +28,8 @@ import sys
 import numpy as np
 
 try:
-    from casatasks import (applycal, casalog, clearcal, exportfits, flagmanager, gaincal, imhead, imstat,
-                           mstransform, tclean)
+    from casatasks import (applycal, casalog, clearcal, delmod, exportfits, flagmanager, gaincal, imhead,
+                           imstat, mstransform, tclean)
     from casatools import table as table_tool
 except ImportError:  # CASA 4.7 and 5 have the tasks and tools built in
     table_tool = tbtool  # noqa: F821
@@ -63,8 +63,11 @@ THRESHOLD_7 = '0.00236Jy'
 # then an amplitude+phase round if AMPLITUDE_ROUND is True.
 SOLINTS = ['inf', '30s', 'int']
 AMPLITUDE_ROUND = True
-# Reference antennas: the first 5 of the pipeline's list (gaincal at line 433 of the log).
-REFANT = 'DV23,DA41,DA57,DV11,DA49'
+# Reference antennas: the first 5 of the pipeline's list in the gaincal calls of each execution block.
+REFANT = {
+    'uid___A002_X10b9e3a_X7c91_targets_selfcal.ms': 'DA41,DV23,DA57,DV11,DA49',
+    'uid___A002_X10bb1f0_X2d4e_targets_selfcal.ms': 'DV23,DA41,DA57,DV11,DA49',
+}
 ############################################################
 
 
@@ -119,6 +122,10 @@ def fill_model(params):
     red X, a parallel run), so the clean is rerun on its own images with
     nothing to deconvolve: restart=True, calcpsf=False, calcres=False, niter=0.
     """
+    # An earlier model (another product, an earlier run, the pipeline's) must
+    # not pass the check below in place of this one.
+    for vis in params['vis']:
+        delmod(vis=vis, otf=True, scr=True)
     tclean(**dict(params, restart=True, calcpsf=False, calcres=False, niter=0, interactive=False,
                   savemodel='modelcolumn', restoration=False, pbcor=False, parallel=False))
     check_model(params['vis'])
@@ -180,6 +187,9 @@ def selfcal(params, solints, amplitude_round, refant, combine, spwmap):
     """Phase-only rounds, then optionally one amplitude+phase round; a round is
     kept only if peak/rms improves, else its flags and tables are undone."""
     vis_list = params['vis']
+    # Solve on the channels the image uses: the model holds no line emission.
+    selections = per_ms(params['spw'], vis_list)
+    refants = refant if isinstance(refant, dict) else per_ms(refant, vis_list)
     rounds = [(solint, 'p') for solint in solints] + ([('inf', 'ap')] if amplitude_round else [])
     base = dict(params, datacolumn='corrected')
     best = image_stats(params)
@@ -192,14 +202,13 @@ def selfcal(params, solints, amplitude_round, refant, combine, spwmap):
             table = '%s.round%d_%s.%s.g' % (vis, number, solint, calmode)
             make_room([table], 'calibration table %s' % table)
             pre = applied[vis] if calmode == 'ap' else []
-            gaincal(vis=vis, caltable=table, solint=solint, refant=refant, calmode=calmode, gaintype='T',
-                    combine=combine, minsnr=3.0, minblperant=4, solnorm=(calmode == 'ap'), gaintable=pre,
-                    spwmap=[spwmap] * len(pre) if spwmap else [])
+            gaincal(vis=vis, caltable=table, spw=selections[vis], solint=solint, refant=refants[vis],
+                    calmode=calmode, gaintype='T', combine=combine, minsnr=3.0, minblperant=4,
+                    solnorm=(calmode == 'ap'), gaintable=pre, spwmap=spwmaps(spwmap, pre))
             if not os.path.isdir(table):
                 raise ReimageStop('gaincal wrote no table %s; see the CASA log' % table)
             tables[vis] = pre + [table]
-            applycal(vis=vis, gaintable=tables[vis], spwmap=[spwmap] * len(tables[vis]) if spwmap else [],
-                     calwt=False, interp='linear', flagbackup=False)
+            apply_tables(vis, tables[vis], spwmap)
         trial = dict(base, imagename='%s.round%d_%s' % (params['imagename'], number, solint))
         IMAGE_SUFFIX[trial['imagename']] = IMAGE_SUFFIX[params['imagename']]
         clean(trial)
@@ -211,17 +220,33 @@ def selfcal(params, solints, amplitude_round, refant, combine, spwmap):
             print('round %d (%s, %s) lowered peak/rms: undone, self-calibration stops here' % (number, solint, calmode))
             for vis in vis_list:
                 flagmanager(vis=vis, mode='restore', versionname='regen_selfcal_round%d' % number)
-                if applied[vis]:
-                    applycal(vis=vis, gaintable=applied[vis], spwmap=[spwmap] * len(applied[vis]) if spwmap else [],
-                             calwt=False, interp='linear', flagbackup=False)
-                else:
-                    clearcal(vis=vis)
+                apply_tables(vis, applied[vis], spwmap)
             break
         best, applied = stats, tables
     print_history(history)
     with open(params['imagename'] + '.selfcal.json', 'w') as stream:
         json.dump({'rounds': history, 'final_image': best['image'], 'tables': applied}, stream, indent=1)
     return best['image']
+
+
+def per_ms(value, vis_list):
+    """A tclean argument given per MS (a list) or for all of them (one value), by MS."""
+    if isinstance(value, list):
+        return dict(zip(vis_list, value))
+    return dict((vis, value) for vis in vis_list)
+
+
+def spwmaps(spwmap, tables):
+    return [spwmap] * len(tables) if spwmap else []
+
+
+def apply_tables(vis, tables, spwmap):
+    """CORRECTED_DATA of vis from these tables, or back to DATA when there are none."""
+    if tables:
+        applycal(vis=vis, gaintable=tables, spwmap=spwmaps(spwmap, tables), calwt=False, interp='linear',
+                 flagbackup=False)
+    else:
+        clearcal(vis=vis)
 
 
 def print_history(history):
