@@ -106,6 +106,7 @@ class SelfcalPlan:
     amplitude: bool
     refant: str | dict[str, str]
     refant_origin: str
+    note: str
 
 
 @dataclass(frozen=True)
@@ -325,6 +326,13 @@ def _selfcal_plan(
         raise SelectionError("self-calibration needs a continuum (mfs or cont) product in the selection", source)
     # The aggregate continuum has the most signal; otherwise the first continuum image.
     plan = next((p for p in continuum if p.product.name.specmode == "cont"), continuum[0])
+    pipeline_selfcal = [p.number for p in plans if p.product.name.datatype == "selfcal"]
+    note = (
+        f"The pipeline self-calibrated this target already (product {pipeline_selfcal[0]}); product "
+        f"{plan.number} starts again from the regular calibration. Select another with --product."
+        if pipeline_selfcal and plan.number not in pipeline_selfcal
+        else ""
+    )
     kwargs = plan.call.kwargs
     spws = [int(spw) for spw in plan.product.name.spws]
     vis = tuple(posixpath.splitext(name)[0] + "_selfcal.ms" for name in plan.vis)
@@ -345,6 +353,7 @@ def _selfcal_plan(
         amplitude=options.amplitude,
         refant=refant,
         refant_origin=origin,
+        note=note,
     )
 
 

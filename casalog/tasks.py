@@ -33,7 +33,7 @@ CASATASKS_6 = frozenset({
 
 RETIRED_TASKS = frozenset({
     # tasks of CASA 4.7, 5.x or early 6.x that casatasks 6.7 no longer has
-    "sdimprocess", "importevla", "oldstatwt",
+    "sdimprocess", "importevla", "oldstatwt", "fixsyscaltimes",
     "clean", "pclean", "csvclean", "autoclean", "boxit", "mosaic", "widefield",
     "plotcal", "plotxy", "plotuv", "clearplot", "browsetable",
     "uvcontsub3", "oldsplit", "split2", "hanningsmooth2", "oldhanningsmooth",

@@ -59,6 +59,8 @@ THRESHOLD_5 = '0.000118Jy'
 THRESHOLD_6 = '0.00417Jy'
 # Product 7: uid___A001_X3621_X1c7.s23_0.Elias_27_sci.spw29.repBW.regcal.I
 THRESHOLD_7 = '0.00236Jy'
+# The pipeline self-calibrated this target already (product 5); product 4
+# starts again from the regular calibration. Select another with --product.
 # Self-calibration of product 4: solution intervals of the phase-only rounds,
 # then an amplitude+phase round if AMPLITUDE_ROUND is True.
 SOLINTS = ['inf', '30s', 'int']
