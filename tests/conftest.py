@@ -7,7 +7,6 @@ cannot be imported: a green run must mean the CASA tests ran.
 """
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from script_modules import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 SIMULATOR = ROOT / "samples" / "simulate_delivery.py"
@@ -27,17 +27,8 @@ _CASA_HINT = "install casatools, casatasks and casadata from the package index (
 
 
 def load_simulator() -> ModuleType:
-    """Import ``samples/simulate_delivery.py`` (not a package) once."""
-    name = "simulate_delivery"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, SIMULATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # dataclasses looks the module up in sys.modules while the class is built.
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    """Import ``samples/simulate_delivery.py`` once."""
+    return load_script(SIMULATOR)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -1,15 +1,13 @@
 """The synthetic log of the benchmark must be a log the reader takes as real."""
 from __future__ import annotations
 
-import importlib.util
 import io
 import re
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from script_modules import load_script
 
 from casalog.products import products
 from casalog.reader import read_log
@@ -19,24 +17,11 @@ SIZE = 200_000
 _STAGE_HEADER = re.compile(r"# h[a-z]*_\w+\(")
 
 
-def _load_generator() -> ModuleType:
-    name = "make_synthetic_log"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, GENERATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # dataclasses looks the module up in sys.modules while the class is built.
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
     path = tmp_path_factory.mktemp("synthetic") / "synthetic.casa_commands.log"
     with path.open("w", encoding="ascii", newline="\n") as out:
-        summary = _load_generator().write_log(out, SIZE, seed=7)
+        summary = load_script(GENERATOR).write_log(out, SIZE, seed=7)
     return path, summary
 
 
@@ -84,5 +69,5 @@ def test_image_names_carry_their_stage_number(generated: tuple[Path, Any]) -> No
 def test_the_seed_decides_the_log(generated: tuple[Path, Any], seed: int, same: bool) -> None:
     path, _ = generated
     out = io.StringIO()
-    _load_generator().write_log(out, SIZE, seed=seed)
+    load_script(GENERATOR).write_log(out, SIZE, seed=seed)
     assert (out.getvalue() == path.read_text()) is same

@@ -133,20 +133,42 @@ def _selfcal_summary(run: Run) -> dict[str, Any]:
     return json.loads(path.read_text())  # type: ignore[no-any-return]
 
 
-def test_continuum_only_selects_the_contdat_channels_of_each_ms(
-    sim_delivery: Any, casa_script_runner: Runner, tmp_path: Path
-) -> None:
+@dataclass(frozen=True)
+class OneProduct:
+    """A script generated for the simulated delivery, beside a copy of its target MS."""
+
+    working: Path
+    script: Path
+    text: str
+    runner: Runner
+
+    def run(self, steps: str, *replacements: tuple[str, str]) -> subprocess.CompletedProcess[str]:
+        text = self.text.replace("STEPS = []", f"STEPS = {steps}")
+        for old, new in replacements:
+            text = text.replace(old, new)
+        self.script.write_text(text)
+        result = self.runner(self.script, self.working)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        return result
+
+
+def _one_product(sim_delivery: Any, runner: Runner, tmp_path: Path, *args: str) -> OneProduct:
     working = tmp_path / "working"
     working.mkdir()
     shutil.copytree(sim_delivery.working / sim_delivery.targets_ms, working / sim_delivery.targets_ms)
-    script = working / "continuum.py"
-    args = [str(sim_delivery.root), "--no-interactive", "--product", "*cont.I", "--contdat", str(sim_delivery.contfile)]
-    assert main([*args, "-o", str(script)]) == 0
-    script.write_text(script.read_text().replace("STEPS = []", "STEPS = [0, 1]"))
-    result = casa_script_runner(script, working)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    (name,) = _image_names(script)
-    assert (working / f"{name}.image").is_dir()
+    script = working / "reimage.py"
+    assert main([str(sim_delivery.root), *args, "-o", str(script)]) == 0
+    return OneProduct(working, script, script.read_text(), runner)
+
+
+def test_continuum_only_selects_the_contdat_channels_of_each_ms(
+    sim_delivery: Any, casa_script_runner: Runner, tmp_path: Path
+) -> None:
+    args = ("--no-interactive", "--product", "*cont.I", "--contdat", str(sim_delivery.contfile))
+    one = _one_product(sim_delivery, casa_script_runner, tmp_path, *args)
+    one.run("[0, 1]")
+    (name,) = _image_names(one.script)
+    assert (one.working / f"{name}.image").is_dir()
     casa_log = re.search(r"logfile = '([^']+)'", Path(os.environ["CASASITECONFIG"]).read_text())
     assert casa_log is not None
     calls = [line for line in Path(casa_log.group(1)).read_text().splitlines() if f"imagename='{name}'" in line]
@@ -159,43 +181,28 @@ def test_interactive_script_runs_once_the_switch_is_off(
 ) -> None:
     # The viewer cannot open here; with INTERACTIVE = False the same parameters
     # (usemask='user', mask='') clean without a mask, which CASA must accept.
-    working = tmp_path / "working"
-    working.mkdir()
-    shutil.copytree(sim_delivery.working / sim_delivery.targets_ms, working / sim_delivery.targets_ms)
-    script = working / "interactive.py"
-    assert main([str(sim_delivery.root), "--product", "*spw1.mfs.I", "--niter", "200", "-o", str(script)]) == 0
-    text = script.read_text()
-    assert "INTERACTIVE = True" in text and "usemask='user'" in text and "mask=''" in text
-    script.write_text(text.replace("INTERACTIVE = True", "INTERACTIVE = False").replace("STEPS = []", "STEPS = [0, 1, 2]"))
-    result = casa_script_runner(script, working)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    (name,) = _image_names(script)
-    assert (working / f"{name}.image.pbcor").is_dir()
+    one = _one_product(sim_delivery, casa_script_runner, tmp_path, "--product", "*spw1.mfs.I", "--niter", "200")
+    assert "INTERACTIVE = True" in one.text and "usemask='user'" in one.text and "mask=''" in one.text
+    result = one.run("[0, 1, 2]", ("INTERACTIVE = True", "INTERACTIVE = False"))
+    (name,) = _image_names(one.script)
+    assert (one.working / f"{name}.image.pbcor").is_dir()
     assert f"MODEL_DATA of {sim_delivery.targets_ms} is filled" in result.stdout
 
 
 def test_model_fill_step_is_what_fills_model_data(sim_delivery: Any, casa_script_runner: Runner, tmp_path: Path) -> None:
     from casatools import table
 
-    working = tmp_path / "working"
-    working.mkdir()
-    vis = working / sim_delivery.targets_ms
-    shutil.copytree(sim_delivery.working / sim_delivery.targets_ms, vis)
-    script = working / "fill.py"
-    args = ["--no-interactive", "--product", "*spw3.mfs.I", "--niter", "300", "--savemodel", "none"]
-    assert main([str(sim_delivery.root), *args, "-o", str(script)]) == 0
-    text = script.read_text()
+    args = ("--no-interactive", "--product", "*spw3.mfs.I", "--niter", "300", "--savemodel", "none")
+    one = _one_product(sim_delivery, casa_script_runner, tmp_path, *args)
 
     def model_peak() -> float:
         tb = table()
-        tb.open(str(vis))
+        tb.open(str(one.working / sim_delivery.targets_ms))
         try:
             return float(abs(tb.getcol("MODEL_DATA")).max()) if "MODEL_DATA" in tb.colnames() else 0.0
         finally:
             tb.close()
 
     for steps, filled in (("[0, 1]", False), ("[2]", True)):
-        script.write_text(text.replace("STEPS = []", f"STEPS = {steps}"))
-        result = casa_script_runner(script, working)
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        one.run(steps)
         assert (model_peak() > 0) is filled, steps
