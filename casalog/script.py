@@ -13,7 +13,8 @@ from typing import Any
 from casalog import __version__
 from casalog.casaversion import DEFAULT_VERSION, CasaVersion, tclean_kwargs_for, tclean_parameter, usemask_available
 from casalog.errors import CasaLogError, SelectionError
-from casalog.contdat import ContDat, find_field, find_spw
+from casalog.contdat import ContDat
+from casalog.contdat_edit import find_field, find_spw
 from casalog.products import Product, as_list
 from casalog.provenance import Provenance
 from casalog.reader import LoggedCall

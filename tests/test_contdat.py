@@ -6,7 +6,7 @@ from pathlib import Path
 import astropy.units as u
 import pytest
 
-from casalog import contdat
+from casalog import contdat, contdat_edit, contdat_select
 from casalog.commands import contdat as command
 from casalog.files import replace_keeping_backup
 from casalog.errors import CasaLogError, SelectionError, UsageError
@@ -21,12 +21,12 @@ def load(name: str) -> contdat.ContDat:
 
 
 def ranges(text: str) -> tuple[contdat.ContRange, ...]:
-    (selected,) = contdat.parse_selection(text).values()
+    (selected,) = contdat_select.parse_selection(text).values()
     return selected
 
 
 def edited(name: str, spw: int, selection: str, field: str | None = None) -> str:
-    return contdat.write(contdat.set_ranges(load(name), spw, ranges(selection), field))
+    return contdat.write(contdat_edit.set_ranges(load(name), spw, ranges(selection), field))
 
 
 # --- round trip ------------------------------------------------------------
@@ -142,7 +142,7 @@ def test_spw_line_before_field(text: str, message: str) -> None:
 
 
 def test_parse_selection() -> None:
-    selection = contdat.parse_selection("22:258.6~258.64GHz;258970~260450MHz, 24:1.5e8~2.5e8Hz")
+    selection = contdat_select.parse_selection("22:258.6~258.64GHz;258970~260450MHz, 24:1.5e8~2.5e8Hz")
     assert list(selection) == [22, 24]
     assert [rng.text for rng in selection[22]] == ["258.6~258.64GHz", "258970~260450MHz"]
     assert u.isclose(selection[22][1].lo, 258.97 * u.GHz)
@@ -165,7 +165,7 @@ def test_parse_selection() -> None:
 )
 def test_parse_selection_errors(text: str, match: str) -> None:
     with pytest.raises(UsageError, match=match) as info:
-        contdat.parse_selection(text)
+        contdat_select.parse_selection(text)
     assert "\n" not in str(info.value)
 
 
@@ -235,7 +235,7 @@ def test_edit_to_same_ranges_changes_nothing(name: str, selection: str, field: s
 
 def test_edit_keeps_crlf() -> None:
     text = "Field: A\r\n\r\nSpectralWindow: 1\r\nNONE\r\n\r\n"
-    result = contdat.write(contdat.set_ranges(contdat.parse(text), 1, ranges("1:1~2GHz;3~4GHz")))
+    result = contdat.write(contdat_edit.set_ranges(contdat.parse(text), 1, ranges("1:1~2GHz;3~4GHz")))
     assert result == "Field: A\r\n\r\nSpectralWindow: 1\r\n1~2GHz LSRK\r\n3~4GHz LSRK\r\n\r\n"
 
 
@@ -300,27 +300,27 @@ def test_edit_errors(
     match: str,
 ) -> None:
     data = load("v2_two_fields_none_all.dat")
-    spw, chosen = next(iter(contdat.parse_selection(selection).items()))
+    spw, chosen = next(iter(contdat_select.parse_selection(selection).items()))
     with pytest.raises(error, match=match) as info:
-        contdat.set_ranges(data, spw, chosen, field, coverage)
+        contdat_edit.set_ranges(data, spw, chosen, field, coverage)
     assert str(info.value).startswith(str(DATA / "v2_two_fields_none_all.dat"))
     assert "\n" not in str(info.value)
 
 
 def test_edit_error_points_at_spw_line() -> None:
     with pytest.raises(CasaLogError) as info:
-        contdat.set_ranges(load("v2_one_field.dat"), 24, ranges("24:2~1GHz"))
+        contdat_edit.set_ranges(load("v2_one_field.dat"), 24, ranges("24:2~1GHz"))
     assert info.value.lineno == 7
 
 
 def test_edit_needs_a_range() -> None:
     with pytest.raises(CasaLogError, match="give at least one range"):
-        contdat.set_ranges(load("v2_one_field.dat"), 24, ())
+        contdat_edit.set_ranges(load("v2_one_field.dat"), 24, ())
 
 
 def test_coverage_must_be_frequencies() -> None:
     with pytest.raises(ValueError, match="not a frequency interval"):
-        contdat.set_ranges(load("v2_one_field.dat"), 24, ranges("24:257.3~258GHz"), coverage=(1 * u.m, 2 * u.m))
+        contdat_edit.set_ranges(load("v2_one_field.dat"), 24, ranges("24:257.3~258GHz"), coverage=(1 * u.m, 2 * u.m))
 
 
 # --- conversions ------------------------------------------------------------
@@ -328,7 +328,7 @@ def test_coverage_must_be_frequencies() -> None:
 
 def test_spw_selection() -> None:
     iras = load("v2_two_fields_none_all.dat").fields[0]
-    assert [contdat.spw_selection(spw) for spw in iras.spws] == [
+    assert [contdat_select.spw_selection(spw) for spw in iras.spws] == [
         "17:230.1000000000~230.4500000000GHz;231.2000000000~231.9000000000GHz",
         None,
         "21",
@@ -337,14 +337,14 @@ def test_spw_selection() -> None:
 
 def test_fitspw_joins_spws_and_skips_none() -> None:
     data = load("v2_one_field.dat")
-    assert contdat.fitspw(data, "NGC1068") == (
+    assert contdat_select.fitspw(data, "NGC1068") == (
         "22:258.6003833~258.642375488GHz;258.978312988~260.458781738GHz,"
         "24:257.277576924~258.446522237GHz,26:244.389123337~244.944299118GHz"
     )
-    assert contdat.fitspw(data, "NGC1068", [26, 24]) == (
+    assert contdat_select.fitspw(data, "NGC1068", [26, 24]) == (
         "24:257.277576924~258.446522237GHz,26:244.389123337~244.944299118GHz"
     )
-    assert contdat.fitspw(load("v2_two_fields_none_all.dat"), "IRAS16293", [19, 21]) == "21"
+    assert contdat_select.fitspw(load("v2_two_fields_none_all.dat"), "IRAS16293", [19, 21]) == "21"
 
 
 @pytest.mark.parametrize(
@@ -359,13 +359,13 @@ def test_fitspw_joins_spws_and_skips_none() -> None:
 )
 def test_fitspw_errors(name: str, field: str, spws: list[int] | None, match: str) -> None:
     with pytest.raises(SelectionError, match=match) as info:
-        contdat.fitspw(load(name), field, spws)
+        contdat_select.fitspw(load(name), field, spws)
     assert str(info.value).startswith(str(DATA / name) + ": ")
 
 
 def test_fitspec() -> None:
     data = load("v2_two_fields_none_all.dat")
-    assert contdat.fitspec(data, {"IRAS16293": 0, "J1625-2527": 3}, fitorder=2, spws=[17, 19, 21]) == {
+    assert contdat_select.fitspec(data, {"IRAS16293": 0, "J1625-2527": 3}, fitorder=2, spws=[17, 19, 21]) == {
         0: {
             "17": {"chan": "230.1000000000~230.4500000000GHz;231.2000000000~231.9000000000GHz", "fitorder": 2},
             "21": {"chan": "", "fitorder": 2},
@@ -380,12 +380,12 @@ def test_fitspec() -> None:
 
 def test_fitspec_field_without_continuum_is_none() -> None:
     data = load("v2_two_fields_none_all.dat")
-    assert contdat.fitspec(data, {"IRAS16293": 5}, spws=[19]) == {5: "NONE"}
+    assert contdat_select.fitspec(data, {"IRAS16293": 5}, spws=[19]) == {5: "NONE"}
 
 
 def test_fitspec_unknown_field() -> None:
     with pytest.raises(SelectionError, match="no field 'NGC1068'"):
-        contdat.fitspec(load("v3_flags.dat"), {"NGC1068": 0})
+        contdat_select.fitspec(load("v3_flags.dat"), {"NGC1068": 0})
 
 
 @pytest.mark.parametrize(
@@ -398,14 +398,14 @@ def test_fitspec_unknown_field() -> None:
 )
 def test_continuum_bandwidth(index: int, coverage: tuple[u.Quantity, u.Quantity] | None, expected: u.Quantity) -> None:
     entry = load("v2_two_fields_none_all.dat").fields[0].spws[index]
-    width = contdat.continuum_bandwidth(entry, coverage)
+    width = contdat_select.continuum_bandwidth(entry, coverage)
     assert width is not None
     assert width.unit == u.GHz
     assert u.isclose(width, expected)
 
 
 def test_continuum_bandwidth_all_without_coverage() -> None:
-    assert contdat.continuum_bandwidth(load("v2_two_fields_none_all.dat").fields[0].spws[2]) is None
+    assert contdat_select.continuum_bandwidth(load("v2_two_fields_none_all.dat").fields[0].spws[2]) is None
 
 
 # --- the command ------------------------------------------------------------

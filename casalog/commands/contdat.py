@@ -12,7 +12,7 @@ import os
 
 import astropy.units as u
 
-from casalog import contdat
+from casalog import contdat, contdat_edit, contdat_select
 from casalog.files import read_text, replace_keeping_backup
 from casalog.tables import layout
 from casalog.errors import CasaLogError, UsageError
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         data = _edit(data, args.edits, args.field, coverage)
         backup = replace_keeping_backup(args.file, contdat.write(data))
         print(f"wrote {args.file} (previous version kept as {backup})")
-    fields = data.fields if args.field is None else (contdat.find_field(data, args.field),)
+    fields = data.fields if args.field is None else (contdat_edit.find_field(data, args.field),)
     print(f"{args.file}: cont.dat format v{data.version}")
     print(format_table(fields, coverage, with_names=data.version == 3))
     if args.selections:
@@ -110,13 +110,13 @@ def format_selections(data: contdat.ContDat, field: contdat.ContField, field_id:
     """
     lines = [f"\nfield {field.name}"]
     for entry in field.spws:
-        selection = contdat.spw_selection(entry)
+        selection = contdat_select.spw_selection(entry)
         lines.append(f"  tclean spw, spw {entry.spw}: " + (repr(selection) if selection else "none (NONE: no continuum)"))
     try:
-        lines.append(f"  uvcontfit/uvcontsub fitspw: {contdat.fitspw(data, field.name)!r}")
+        lines.append(f"  uvcontfit/uvcontsub fitspw: {contdat_select.fitspw(data, field.name)!r}")
     except CasaLogError as err:
         lines.append(f"  uvcontfit/uvcontsub fitspw: none ({err.message})")
-    spec = contdat.fitspec(data, {field.name: field_id})
+    spec = contdat_select.fitspec(data, {field.name: field_id})
     lines.append(f"  uvcontsub fitspec (CASA 6.5 on, MS field id {field_id}): {spec!r}")
     return "\n".join(lines)
 
@@ -138,7 +138,7 @@ def _log_coverage(log: str | None, contdat_path: str) -> dict[int, Interval]:
 def _coverage(texts: list[str]) -> dict[int, Interval]:
     intervals: dict[int, Interval] = {}
     for text in texts:
-        for spw, ranges in contdat.parse_selection(text).items():
+        for spw, ranges in contdat_select.parse_selection(text).items():
             if len(ranges) != 1 or ranges[0].lo >= ranges[0].hi:
                 raise UsageError(f"--coverage {text!r}: give one increasing range per spw")
             if spw in intervals:
@@ -150,16 +150,16 @@ def _coverage(texts: list[str]) -> dict[int, Interval]:
 def _edit(data: contdat.ContDat, edits: list[str], field: str | None, coverage: dict[int, Interval]) -> contdat.ContDat:
     done: set[int] = set()
     for text in edits:
-        for spw, ranges in contdat.parse_selection(text).items():
+        for spw, ranges in contdat_select.parse_selection(text).items():
             if spw in done:
                 raise UsageError(f"--set: spw {spw} is given twice")
             done.add(spw)
-            data = contdat.set_ranges(data, spw, ranges, field, coverage.get(spw))
+            data = contdat_edit.set_ranges(data, spw, ranges, field, coverage.get(spw))
     return data
 
 
 def _bandwidth(entry: contdat.ContSpw, coverage: dict[int, Interval]) -> str:
-    width = contdat.continuum_bandwidth(entry, coverage.get(entry.spw))
+    width = contdat_select.continuum_bandwidth(entry, coverage.get(entry.spw))
     return "whole spw" if width is None else f"{width.to_value(u.GHz):.4f} GHz"
 
 
