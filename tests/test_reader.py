@@ -204,3 +204,31 @@ def test_broken_gzip_is_an_error(tmp_path: Path) -> None:
     path.write_bytes(gzip.compress((HEADER + "tclean(vis='a.ms')\n" * 50).encode())[:40])
     with pytest.raises(LogSyntaxError, match="cannot read the log"):
         list(read_log(path))
+
+
+@pytest.mark.parametrize(
+    ("call", "message", "offset"),
+    [
+        pytest.param("tclean('a.ms', niter=0)", "positional argument", 7, id="positional"),
+        pytest.param("tclean(*args)", "'\\*' argument", 7, id="star"),
+        pytest.param("tclean(niter=0, niter=1)", "keyword argument repeated: niter", 16, id="duplicate"),
+        pytest.param("tclean(vis=[1, x])", "a name is not a literal: x", 15, id="name in list"),
+        pytest.param("tclean(vis={'a': f()})", "a call is not a literal: f\\(\\)", 17, id="call in dict"),
+        pytest.param("tclean(vis={**x})", "'\\*\\*' in a dict is not a literal", 12, id="dict unpacking"),
+        pytest.param("tclean(vis=(*x,))", "a starred expression is not a literal", 12, id="starred"),
+        pytest.param("tclean(vis=b'x')", "a bytes constant is not a literal", 11, id="bytes"),
+        pytest.param("tclean(vis=1j)", "a complex constant is not a literal", 11, id="complex"),
+        pytest.param("tclean(vis=-'x')", "an operator is not a literal", 11, id="minus string"),
+        pytest.param("x.tclean(vis=1)", "expected task\\(keyword=value, ...\\)", 0, id="attribute callee"),
+        pytest.param("tclean(vis=1", "not a CASA call", None, id="syntax"),
+    ],
+)
+def test_libcst_parser_rejects_what_the_fast_parser_rejects(call: str, message: str, offset: int | None) -> None:
+    from casalog import astcall
+    from casalog.calls import CallError
+
+    for parser in (cstcall.parse_call, astcall.parse_call):
+        with pytest.raises(CallError, match=message if parser is cstcall.parse_call else None) as info:
+            parser(call)
+        if offset is not None and parser is cstcall.parse_call:
+            assert info.value.offset == offset

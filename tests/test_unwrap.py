@@ -121,3 +121,20 @@ def test_local_check_rejects_what_the_wrapper_rejects() -> None:
         lines = textwrap.wrap(call, width=width, subsequent_indent=" " * 7, break_long_words=False)
         recovered = unwrap(lines)
         assert recovered.exact == (rewrap(recovered.text) == lines)
+
+
+def test_many_hyphen_breaks_are_resolved_one_by_one() -> None:
+    # More hyphen-ended lines than the combinations tried at once, in a hand-edited
+    # command (lines too short), so the one-by-one path decides.
+    words = " ".join(f"multi-word{i} well-known" for i in range(12))
+    lines = textwrap_wrap_hyphens(f"flagdata(reason='{words}')")
+    assert sum(line.endswith("-") for line in lines) > 8
+    recovered = unwrap(lines)
+    assert not recovered.exact
+    assert "multi-word0" in recovered.text
+
+
+def textwrap_wrap_hyphens(call: str) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(call, width=16, subsequent_indent=" " * 9, break_long_words=False)
