@@ -302,7 +302,9 @@ def _continuum_changes(product: Product, vis: list[str], contdat: ContDat, notes
         elif not entry.ranges:
             notes.append(f"spw {spw} has no continuum in cont.dat (NONE): left out of this image")
         else:
-            ranges.append((spw, [(float(r.lo.to_value("Hz")), float(r.hi.to_value("Hz"))) for r in entry.ranges]))
+            # cont.dat gives 0.1 Hz at most; rounding drops the float noise of GHz -> Hz.
+            hertz = [(round(float(r.lo.to_value("Hz")), 1), round(float(r.hi.to_value("Hz")), 1)) for r in entry.ranges]
+            ranges.append((spw, hertz))
             frames |= {r.effective_frame for r in entry.ranges}
     if not ranges:
         raise SelectionError(

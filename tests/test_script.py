@@ -239,3 +239,29 @@ def test_output_that_is_a_folder_is_an_error(tmp_path: Path, capsys: pytest.Capt
     err = capsys.readouterr().err
     assert err == f"{tmp_path}: is a folder; name a file to write\n"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_contdat_all_none_and_frames(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    contdat = tmp_path / "cont.dat"
+    contdat.write_text(
+        "Field: NGC1068\n\nSpectralWindow: 22\n258.6~258.64GHz LSRK\n\nSpectralWindow: 24\nALL\n\n"
+        "SpectralWindow: 26\nNONE\n\n"
+    )
+    script = _generate(capsys, str(REAL_LOG), "--product", "*cont.I", "--contdat", str(contdat))
+    assert "[('22', [(258600000000.0, 258640000000.0)]), ('24', None)], 'LSRK')" in script
+    assert "# NOTE: spw 26 has no continuum in cont.dat (NONE): left out of this image" in script
+    contdat.write_text(
+        "Field: NGC1068\n\nSpectralWindow: 22\n258.6~258.64GHz LSRK\n\nSpectralWindow: 24\n257.3~257.4GHz TOPO\n\n"
+        "SpectralWindow: 26\nNONE\n\n"
+    )
+    assert main([str(REAL_LOG), "--product", "*cont.I", "--contdat", str(contdat)]) == 1
+    assert "cont.dat mixes frames ['LSRK', 'TOPO'] for field NGC1068" in capsys.readouterr().err
+
+
+def test_batch_mask_and_a_log_without_gaincal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = tmp_path / "x.casa_commands.log"
+    log.write_text("tclean(vis=['a.ms'], spw=['1'], imagename='u.s9_0.Src_sci.spw1.mfs.I.iter1', niter=9)\n")
+    script = _generate(capsys, str(log), "--no-interactive", "--mask", "circle[[64pix,64pix],8pix]", "--selfcal")
+    (params,) = _products(script).values()
+    assert (params["usemask"], params["mask"]) == ("user", "circle[[64pix,64pix],8pix]")
+    assert "REFANT = ''" in script and "CASA picks one" in script
