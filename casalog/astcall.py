@@ -10,7 +10,6 @@ from typing import Any
 
 from casalog.calls import CallError, ParsedCall
 
-
 _SCALARS = (str, int, float, bool, type(None))
 # repr() writes infinite and undefined floats as bare names.
 FLOAT_NAMES = {"inf": float("inf"), "nan": float("nan")}

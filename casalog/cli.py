@@ -98,8 +98,8 @@ def _write_script(options: argparse.Namespace, args: list[str]) -> int:
     from casalog.delivery import find_log
     from casalog.files import write_atomically
     from casalog.products import products
-    from casalog.reader import read_log
     from casalog.provenance import Provenance
+    from casalog.reader import read_log
     from casalog.script import build_script
     from casalog.selection import select
 

@@ -98,7 +98,9 @@ def imaging_from(args: argparse.Namespace) -> ImagingOptions:
         datacolumn=args.datacolumn,
         savemodel=args.savemodel,
         robust=args.robust,
-        uvtaper=tuple(_quantity("--uvtaper", part, u.arcsec) for part in _split([args.uvtaper])) if args.uvtaper else None,
+        uvtaper=tuple(_quantity("--uvtaper", part, u.arcsec) for part in _split([args.uvtaper]))
+        if args.uvtaper
+        else None,
         niter=args.niter,
         threshold=_quantity("--threshold", args.threshold, u.Jy) if args.threshold else None,
         nsigma=args.nsigma,

@@ -12,10 +12,9 @@ import glob
 import os
 
 from casalog import contdat, recipes
-from casalog.files import read_text, replace_keeping_backup
 from casalog.delivery import find_log
 from casalog.errors import CasaLogError
-from casalog.files import write_atomically
+from casalog.files import read_text, replace_keeping_backup, write_atomically
 
 WORKING = os.path.join("calibrated", "working")
 CONTDAT = "cont.dat"

@@ -22,8 +22,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from casalog import __version__
 from casalog.errors import CasaLogError, SelectionError, UsageError
 from casalog.products import products
-from casalog.reader import LoggedCall, Stage, read_log
 from casalog.provenance import Provenance
+from casalog.reader import LoggedCall, Stage, read_log
 from casalog.selection import listed
 from casalog.templating import render
 

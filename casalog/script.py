@@ -12,9 +12,9 @@ from typing import Any
 
 from casalog import __version__
 from casalog.casaversion import DEFAULT_VERSION, CasaVersion, tclean_kwargs_for, tclean_parameter, usemask_available
-from casalog.errors import CasaLogError, SelectionError
 from casalog.contdat import ContDat
 from casalog.contdat_edit import find_field, find_spw
+from casalog.errors import CasaLogError, SelectionError
 from casalog.products import Product, as_list
 from casalog.provenance import Provenance
 from casalog.reader import LoggedCall
@@ -184,7 +184,8 @@ def _product_plan(number: int, product: Product, imaging: ImagingOptions, warnin
         call = product.calls[-1]
         note = (
             f"the log has no iter1 call for {product.stem}; built from the iter{product.iterations[-1]} "
-            f"call at line {call.first_line} with the pipeline's iter1 settings and niter={imaging.niter or DEFAULT_NITER}; "
+            f"call at line {call.first_line} with the pipeline's iter1 settings and "
+            f"niter={imaging.niter or DEFAULT_NITER}; "
             f"set THRESHOLD_{number}, the dirty image has none"
         )
         notes.append(note)
@@ -308,7 +309,8 @@ def _continuum_changes(product: Product, vis: list[str], contdat: ContDat, notes
             frames |= {r.effective_frame for r in entry.ranges}
     if not ranges:
         raise SelectionError(
-            f"cont.dat has no continuum for any spw of {product.stem}; leave that product out (--field, --spw, --product)",
+            f"cont.dat has no continuum for any spw of {product.stem}; "
+            "leave that product out (--field, --spw, --product)",
             contdat.filename,
         )
     if len(frames) > 1:
@@ -379,8 +381,9 @@ def _refant(
     if not by_block:
         return "", "the log has no gaincal call with a refant list, so CASA picks one; better set it."
     latest = list(by_block.values())[-1]
+    longest_first = sorted(by_block, key=len, reverse=True)
     chosen = {
-        vis: next((by_block[block] for block in sorted(by_block, key=len, reverse=True) if source.startswith(block)), latest)
+        vis: next((by_block[block] for block in longest_first if source.startswith(block)), latest)
         for vis, source in sources.items()
     }
     origin = f"the first {REFANT_COUNT} of the pipeline's list in the gaincal calls of each execution block."

@@ -39,7 +39,8 @@ def select(products: Sequence[Product], selection: Selection, source: str) -> li
     _check("intent", [i.upper() for i in selection.intents], {p.name.intent for p in products}, source)
     for pattern in selection.products:
         if not any(_name_matches(p, pattern) for p in products):
-            raise SelectionError(f"no product is named {pattern!r}; the log has: {listed(p.stem for p in products)}", source)
+            stems = listed(p.stem for p in products)
+            raise SelectionError(f"no product is named {pattern!r}; the log has: {stems}", source)
     chosen = [p for p in products if _matches(p, selection)]
     if not chosen:
         raise SelectionError("no product matches all of the selection options together", source)

@@ -29,7 +29,9 @@ def spectral_width(text: str) -> int | u.Quantity:
     try:
         width = u.Quantity(text)
     except (TypeError, ValueError):
-        raise UsageError(f"--width {text}: not a channel count, frequency or velocity (e.g. 3, 1.95MHz, 2km/s)") from None
+        raise UsageError(
+            f"--width {text}: not a channel count, frequency or velocity (e.g. 3, 1.95MHz, 2km/s)"
+        ) from None
     if not (width.unit.is_equivalent(u.Hz) or width.unit.is_equivalent(u.km / u.s)) or width.value <= 0:
         raise UsageError(f"--width {text}: not a positive frequency or velocity")
     return width

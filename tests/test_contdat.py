@@ -8,8 +8,8 @@ import pytest
 
 from casalog import contdat, contdat_edit, contdat_select
 from casalog.commands import contdat as command
-from casalog.files import replace_keeping_backup
 from casalog.errors import CasaLogError, SelectionError, UsageError
+from casalog.files import replace_keeping_backup
 
 DATA = Path(__file__).parent / "data" / "contdat"
 FIXTURES = sorted(DATA.glob("*.dat"))

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from golden_files import assert_golden
 
 from casalog.cli import main
-from golden_files import assert_golden
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_LOG_PATH = Path(__file__).resolve().parents[2] / "shared/samples/real/2016.1.00023.S.casa_commands.log"

@@ -13,9 +13,9 @@ import os
 import astropy.units as u
 
 from casalog import contdat, contdat_edit, contdat_select
+from casalog.errors import CasaLogError, UsageError
 from casalog.files import read_text, replace_keeping_backup
 from casalog.tables import layout
-from casalog.errors import CasaLogError, UsageError
 
 Interval = tuple[u.Quantity, u.Quantity]
 
@@ -111,7 +111,8 @@ def format_selections(data: contdat.ContDat, field: contdat.ContField, field_id:
     lines = [f"\nfield {field.name}"]
     for entry in field.spws:
         selection = contdat_select.spw_selection(entry)
-        lines.append(f"  tclean spw, spw {entry.spw}: " + (repr(selection) if selection else "none (NONE: no continuum)"))
+        shown = repr(selection) if selection else "none (NONE: no continuum)"
+        lines.append(f"  tclean spw, spw {entry.spw}: {shown}")
     try:
         lines.append(f"  uvcontfit/uvcontsub fitspw: {contdat_select.fitspw(data, field.name)!r}")
     except CasaLogError as err:

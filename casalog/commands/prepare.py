@@ -12,8 +12,8 @@ import os
 import shlex
 
 from casalog import prepare
-from casalog.tables import layout
 from casalog.recipes import RECIPES
+from casalog.tables import layout
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -13,6 +13,7 @@ from casalog.delivery import find_log
 from casalog.files import write_atomically
 from casalog.provenance import Provenance
 
+
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add one sub-parser per recipe, each with the options it takes.
 
