@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from casalog.cli import main
+from casalog.commands.main import main
 
 raise SystemExit(main())

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from script_modules import load_script
 
-from casalog.products import products
-from casalog.reader import read_log
+from casalog.log.products import products
+from casalog.log.reader import read_log
 
 GENERATOR = Path(__file__).resolve().parents[1] / "benchmarks" / "make_synthetic_log.py"
 SIZE = 200_000

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from casalog.casaversion import (
+from casalog.reimage.casaversion import (
     DEFAULT_VERSION,
     KNOWN_RELEASES,
     TCLEAN_PARAMETERS,

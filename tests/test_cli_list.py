@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from casalog.cli import main
+from casalog.commands.main import main
 
 REAL_LOG = Path(__file__).resolve().parents[2] / "shared/samples/real/2016.1.00023.S.casa_commands.log"
 CALL = "tclean(vis=['a.ms'], imagename='u.s9_0.Src_sci.spw5.mfs.I.iter{}', niter={})\n"
@@ -100,7 +100,7 @@ def test_hand_edited_command_is_a_warning_with_its_line(tmp_path: Path, capsys: 
 
 def test_listing_imports_nothing_it_does_not_need() -> None:
     code = (
-        "import sys; from casalog.cli import main; main([sys.argv[1], '--json']); "
+        "import sys; from casalog.commands.main import main; main([sys.argv[1], '--json']); "
         "print(sorted(m for m in ('libcst', 'astropy', 'jinja2') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code, str(REAL_LOG)], capture_output=True, text=True, check=True)

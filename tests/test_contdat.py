@@ -6,10 +6,12 @@ from pathlib import Path
 import astropy.units as u
 import pytest
 
-from casalog import contdat, contdat_edit, contdat_select
+from casalog import contdat
+from casalog.contdat import edit as contdat_edit
+from casalog.contdat import select as contdat_select
 from casalog.commands import contdat as command
 from casalog.errors import CasaLogError, SelectionError, UsageError
-from casalog.files import replace_keeping_backup
+from casalog.output.files import replace_keeping_backup
 
 DATA = Path(__file__).parent / "data" / "contdat"
 FIXTURES = sorted(DATA.glob("*.dat"))
@@ -573,7 +575,7 @@ def test_save_failure_keeps_original(copy: Path) -> None:
 
 
 def test_cli_prints_the_selections_casa_tasks_take(capsys: pytest.CaptureFixture[str]) -> None:
-    from casalog.cli import main
+    from casalog.commands.main import main
 
     path = Path(__file__).resolve().parents[1] / "samples/cycle4/calibration/uid___A001_X885_X2b1.cont.dat"
     assert main(["contdat", str(path), "--field", "HD 163296", "--selections", "--field-id", "3"]) == 0
@@ -588,7 +590,7 @@ def test_cli_prints_the_selections_casa_tasks_take(capsys: pytest.CaptureFixture
 def test_edit_outside_the_band_the_log_tells_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import shutil
 
-    from casalog.cli import main
+    from casalog.commands.main import main
 
     delivery = tmp_path / "delivery"
     shutil.copytree(Path(__file__).resolve().parents[1] / "samples/cycle4", delivery)

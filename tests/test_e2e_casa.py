@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from casalog.cli import main
+from casalog.commands.main import main
 
 pytestmark = pytest.mark.casa
 

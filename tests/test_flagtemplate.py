@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from casalog import flagtemplate
-from casalog.cli import main
+from casalog.delivery import flagtemplate
+from casalog.commands.main import main
 from casalog.commands import flags as command
 from casalog.errors import CasaLogError
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from casalog.cli import main
+from casalog.commands.main import main
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "cycle4"
 MOUS = "uid___A001_X885_X2b1"

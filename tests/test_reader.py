@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from casalog import cstcall
+from casalog.log import cst as cstcall
 from casalog.errors import LogSyntaxError
-from casalog.reader import read_log
+from casalog.log.reader import read_log
 
 HEADER = "raise Error('The casa commands log is not executable!')\n\n# # This file contains CASA commands.\n\n"
 
@@ -224,8 +224,8 @@ def test_broken_gzip_is_an_error(tmp_path: Path) -> None:
     ],
 )
 def test_libcst_parser_rejects_what_the_fast_parser_rejects(call: str, message: str, offset: int | None) -> None:
-    from casalog import astcall
-    from casalog.calls import CallError
+    from casalog.log import literals as astcall
+    from casalog.log.literals import CallError
 
     for parser in (cstcall.parse_call, astcall.parse_call):
         with pytest.raises(CallError, match=message if parser is cstcall.parse_call else None) as info:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from casalog import cstcall
-from casalog.products import OtherImage, Product, images
-from casalog.reader import LoggedCall, read_log
-from casalog.unwrap import rewrap
+from casalog.log import cst as cstcall
+from casalog.log.products import OtherImage, Product, images
+from casalog.log.reader import LoggedCall, read_log
+from casalog.log._unwrap import rewrap
 
 REAL_LOG = Path(__file__).resolve().parents[2] / "shared/samples/real/2016.1.00023.S.casa_commands.log"
 

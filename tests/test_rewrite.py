@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from casalog.rewrite import Code, DropArguments, OneArgumentPerLine, RenameCallee, SetArguments, rewrite
+from casalog.reimage.rules import Code, DropArguments, OneArgumentPerLine, RenameCallee, SetArguments, rewrite
 
 LOGGED = "tclean(vis=['a.ms'], threshold='0.00088002977216Jy', interactive=0, chanchunks=-1, niter=30000000)"
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from casalog.casaversion import TCLEAN_PARAMETERS
-from casalog.tasks import is_known_task
+from casalog.reimage.casaversion import TCLEAN_PARAMETERS
+from casalog.log.tasks import is_known_task
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 CYCLE4 = SAMPLES / "cycle4"
@@ -419,7 +419,7 @@ def test_flag_templates(sample: Path, pattern: str) -> None:
                 assert int(pairs["spw"].split(":")[0]) in spws
 
 
-# casalog.tasks: the names the reader accepts. Kept here, next to the samples
+# casalog.log.tasks: the names the reader accepts. Kept here, next to the samples
 # that use them; every name of both samples is checked above.
 
 REAL_LOG = SAMPLES.parents[1] / "shared/samples/real/2016.1.00023.S.casa_commands.log"

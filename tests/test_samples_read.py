@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from casalog.delivery import find_log
-from casalog.products import OtherImage, Product, images
-from casalog.reader import read_log
+from casalog.delivery.layout import find_log
+from casalog.log.products import OtherImage, Product, images
+from casalog.log.reader import read_log
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 

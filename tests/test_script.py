@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from golden_files import assert_golden
 
-from casalog.cli import main
+from casalog.commands.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_LOG = ROOT.parent / "shared/samples/real/2016.1.00023.S.casa_commands.log"

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from casalog.errors import UsageError
-from casalog.spectral import rebin, spectral_width
+from casalog.reimage.spectral import rebin, spectral_width
 
 CUBE = {"specmode": "cube", "width": "0.976744979842MHz", "nchan": 1918}
 

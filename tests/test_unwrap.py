@@ -5,7 +5,7 @@ import string
 
 import pytest
 
-from casalog.unwrap import rewrap, unwrap
+from casalog.log._unwrap import rewrap, unwrap
 
 
 def _logged(text: str) -> list[str]:

@@ -12,10 +12,12 @@ import os
 
 import astropy.units as u
 
-from casalog import contdat, contdat_edit, contdat_select
+from casalog import contdat
+from casalog.contdat import edit as contdat_edit
+from casalog.contdat import select as contdat_select
 from casalog.errors import CasaLogError, UsageError
-from casalog.files import read_text, replace_keeping_backup
-from casalog.tables import layout
+from casalog.output.files import read_text, replace_keeping_backup
+from casalog.output.tables import layout
 
 Interval = tuple[u.Quantity, u.Quantity]
 
@@ -124,9 +126,9 @@ def format_selections(data: contdat.ContDat, field: contdat.ContField, field_id:
 
 def _log_coverage(log: str | None, contdat_path: str) -> dict[int, Interval]:
     """Coverage from the log's cubes: the named log, or the delivery's when cont.dat sits in calibration/."""
-    from casalog.coverage import spw_coverage
-    from casalog.delivery import find_log
-    from casalog.reader import read_log
+    from casalog.log.coverage import spw_coverage
+    from casalog.delivery.layout import find_log
+    from casalog.log.reader import read_log
 
     if log is None:
         folder = os.path.dirname(os.path.abspath(contdat_path))

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import argparse
 
-from casalog import flagtemplate
-from casalog.files import read_text
-from casalog.tables import layout
+from casalog.delivery import flagtemplate
+from casalog.output.files import read_text
+from casalog.output.tables import layout
 
 #: Keys shown in their own columns, in this order; any other key goes in OTHER.
 COLUMNS = ("mode", "antenna", "spw", "field", "timerange", "reason")

@@ -11,9 +11,9 @@ import argparse
 import os
 import shlex
 
-from casalog import prepare
-from casalog.recipes import RECIPES
-from casalog.tables import layout
+from casalog.delivery import prepare
+from casalog.reimage.recipes import RECIPES
+from casalog.output.tables import layout
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -8,10 +8,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from casalog import recipes
-from casalog.delivery import find_log
-from casalog.files import write_atomically
-from casalog.provenance import Provenance
+from casalog.reimage import recipes
+from casalog.delivery.layout import find_log
+from casalog.output.files import write_atomically
+from casalog.output.provenance import Provenance
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

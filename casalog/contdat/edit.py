@@ -8,7 +8,7 @@ from itertools import chain
 
 import astropy.units as u
 
-from casalog.contdat import RANGE_RE, ContDat, ContField, ContRange, ContSpw, make_range
+from casalog.contdat.format import RANGE_RE, ContDat, ContField, ContRange, ContSpw, make_range
 from casalog.errors import CasaLogError, SelectionError
 
 
@@ -140,7 +140,7 @@ def set_ranges(
     spw : int
         The spw id as written in the file.
     ranges : sequence of ContRange
-        E.g. from :func:`casalog.contdat_select.parse_selection`.
+        E.g. from :func:`casalog.contdat.select.parse_selection`.
     field : str, optional
         Required when the spw is listed under several fields.
     coverage : tuple of Quantity, optional

@@ -1,7 +1,7 @@
 """Read a recovered command with libcst, the parser of record.
 
 A rewrite edits the libcst tree, so every value it does not touch keeps its
-logged text.  Only literals are accepted, as in :mod:`casalog.astcall`.
+logged text.  Only literals are accepted, as in :mod:`casalog.log.literals`.
 """
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any
 import libcst as cst
 import libcst.metadata
 
-from casalog.astcall import FLOAT_NAMES
-from casalog.calls import CallError, ParsedCall
+from casalog.log.literals import FLOAT_NAMES
+from casalog.log.literals import CallError, ParsedCall
 
 _NODE_NAMES: dict[type[cst.CSTNode], str] = {
     cst.Name: "a name",

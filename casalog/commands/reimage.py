@@ -9,13 +9,13 @@ import argparse
 
 import astropy.units as u
 
-from casalog.casaversion import DEFAULT_VERSION, CasaVersion
+from casalog.reimage.casaversion import DEFAULT_VERSION, CasaVersion
 from casalog.contdat import ContDat
 from casalog.contdat import parse as parse_contdat
 from casalog.errors import UsageError
-from casalog.script import ImagingOptions, SelfcalOptions
-from casalog.selection import Selection
-from casalog.spectral import spectral_width
+from casalog.reimage.plan import ImagingOptions, SelfcalOptions
+from casalog.log.selection import Selection
+from casalog.reimage.spectral import spectral_width
 
 DECONVOLVERS = ("hogbom", "clark", "clarkstokes", "multiscale", "mtmfs")
 
@@ -132,7 +132,7 @@ def selfcal_from(args: argparse.Namespace) -> SelfcalOptions | None:
 
 
 def _contdat(path: str) -> ContDat:
-    from casalog.files import read_text
+    from casalog.output.files import read_text
 
     return parse_contdat(read_text(path), path)
 

@@ -9,7 +9,7 @@ Three layouts exist (see the notes on the log format):
   ``Flags: ALLCONT LOWBANDWIDTH LOWSPREAD`` line.
 
 Every record keeps the text it was read from, so ``write(parse(text)) == text``;
-an edit (:mod:`casalog.contdat_edit`) rewrites only the range lines of the spw it changes.
+an edit (:mod:`casalog.contdat.edit`) rewrites only the range lines of the spw it changes.
 """
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from casalog.errors import SelectionError
-from casalog.products import Product
+from casalog.log.products import Product, field_name
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ def select(products: Sequence[Product], selection: Selection, source: str) -> li
         When a criterion names something the log does not have (the message
         lists what it has), or nothing matches all criteria together.
     """
-    _check("field", selection.fields, {name for p in products for name in _field_names(p)}, source)
+    _check("field", [field_name(f) for f in selection.fields], {name for p in products for name in p.field_names}, source)
     _check("spw", selection.spws, {spw for p in products for spw in p.name.spws}, source)
     _check("specmode", selection.specmodes, {p.name.specmode for p in products}, source)
     _check("intent", [i.upper() for i in selection.intents], {p.name.intent for p in products}, source)
@@ -50,18 +50,12 @@ def select(products: Sequence[Product], selection: Selection, source: str) -> li
 def _matches(product: Product, selection: Selection) -> bool:
     name = product.name
     return (
-        (not selection.fields or bool(set(selection.fields) & set(_field_names(product))))
+        (not selection.fields or bool({field_name(f) for f in selection.fields} & set(product.field_names)))
         and (not selection.spws or bool(name.spws) and set(name.spws) <= set(selection.spws))
         and (not selection.specmodes or name.specmode in selection.specmodes)
         and (not selection.intents or name.intent in {i.upper() for i in selection.intents})
         and (not selection.products or any(_name_matches(product, p) for p in selection.products))
     )
-
-
-def _field_names(product: Product) -> tuple[str, ...]:
-    # The image name holds the sanitised field name; the call holds the real one.
-    logged = product.calls[-1].kwargs.get("field")
-    return (product.name.field, logged) if isinstance(logged, str) and logged else (product.name.field,)
 
 
 def _name_matches(product: Product, pattern: str) -> bool:

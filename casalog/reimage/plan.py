@@ -1,6 +1,6 @@
 """Build the manual imaging (and self-calibration) script from a log's products.
 
-The products' tclean calls are rewritten with libcst (:mod:`casalog.rewrite`);
+The products' tclean calls are rewritten with libcst (:mod:`casalog.reimage.rules`);
 everything CASA runs around them lives in ``templates/reimage.py.j2``.
 """
 from __future__ import annotations
@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from casalog import __version__
-from casalog.casaversion import DEFAULT_VERSION, CasaVersion, tclean_kwargs_for, tclean_parameter, usemask_available
+from casalog.reimage.casaversion import DEFAULT_VERSION, CasaVersion, tclean_kwargs_for, tclean_parameter, usemask_available
 from casalog.contdat import ContDat
-from casalog.contdat_edit import find_field, find_spw
+from casalog.contdat.edit import find_field, find_spw
 from casalog.errors import CasaLogError, SelectionError
-from casalog.products import Product, as_list
-from casalog.provenance import Provenance
-from casalog.reader import LoggedCall
-from casalog.rewrite import Code, DropArguments, OneArgumentPerLine, RenameCallee, SetArguments, rewrite
-from casalog.templating import render
+from casalog.log.products import Product, as_list
+from casalog.output.provenance import Provenance
+from casalog.log.reader import LoggedCall
+from casalog.reimage.rules import Code, DropArguments, OneArgumentPerLine, RenameCallee, SetArguments, rewrite
+from casalog.output.templating import render
 
 # A change that removes the keyword instead of setting it.
 _DROP = object()
@@ -84,10 +84,6 @@ class ProductPlan:
     def short(self) -> str:
         """The stem without the OUS prefix, for step titles."""
         return self.product.stem.split(".", 1)[-1]
-
-    @property
-    def iteration(self) -> int:
-        return self.product.iterations[self.product.calls.index(self.call)]
 
 
 @dataclass(frozen=True)
@@ -177,11 +173,10 @@ def build_script(
 
 
 def _product_plan(number: int, product: Product, imaging: ImagingOptions, warnings: list[str]) -> ProductPlan:
-    call = product.call(1)
+    call = product.call
     notes: list[str] = []
     changes: dict[str, Any] = {}
-    if call is None:
-        call = product.calls[-1]
+    if product.iteration != 1:
         note = (
             f"the log has no iter1 call for {product.stem}; built from the iter{product.iterations[-1]} "
             f"call at line {call.first_line} with the pipeline's iter1 settings and "
@@ -281,7 +276,7 @@ def _imaging_changes(kwargs: dict[str, Any], imaging: ImagingOptions, notes: lis
     if imaging.scales is not None:
         changes["scales"] = list(imaging.scales)
     if imaging.width is not None or imaging.nbins is not None:
-        from casalog.spectral import rebin
+        from casalog.reimage.spectral import rebin
 
         changes.update(rebin(kwargs, imaging.width, imaging.nbins, notes))
     return changes
@@ -291,9 +286,8 @@ def _continuum_changes(product: Product, vis: list[str], contdat: ContDat, notes
     """Select a continuum image's cont.dat ranges, as channels of each MS when the script runs."""
     if product.name.specmode not in ("mfs", "cont"):
         return {}
-    logged_field = str(product.calls[-1].kwargs.get("field", "")).strip('"')
-    names = [name for name in (logged_field, product.name.field) if name in contdat.field_names()]
-    field = find_field(contdat, names[0] if names else logged_field)
+    names = [name for name in product.field_names if name in contdat.field_names()]
+    field = find_field(contdat, names[0] if names else product.field)
     ranges: list[tuple[str, list[tuple[float, float]] | None]] = []
     frames = set()
     for spw in product.name.spws:

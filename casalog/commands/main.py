@@ -18,7 +18,7 @@ from casalog import __version__
 from casalog.errors import CasaLogError, UsageError
 
 if TYPE_CHECKING:
-    from casalog.reader import LoggedCall
+    from casalog.log.reader import LoggedCall
 
 SUBCOMMANDS = {
     "prepare": "check a delivery and put its cont.dat where pipeline re-imaging finds it",
@@ -74,17 +74,17 @@ def _run_log_command(args: list[str]) -> int:
     listing = bool({"--list", "--json"} & set(args))
     parser = _log_parser()
     if not listing:
-        from casalog.options import add_script_options
+        from casalog.commands.reimage import add_script_options
 
         add_script_options(parser)
     options = parser.parse_args(args)
-    from casalog.delivery import find_log
-    from casalog.products import images
-    from casalog.reader import read_log
+    from casalog.delivery.layout import find_log
+    from casalog.log.products import images
+    from casalog.log.reader import read_log
 
     if not listing:
         return _write_script(options, args)
-    from casalog.listing import write_json, write_table
+    from casalog.log.listing import write_json, write_table
 
     log = find_log(options.log)
     tasks = _TaskCount(_warn_inexact(read_log(log)))
@@ -94,14 +94,14 @@ def _run_log_command(args: list[str]) -> int:
 
 
 def _write_script(options: argparse.Namespace, args: list[str]) -> int:
-    from casalog import options as script_options
-    from casalog.delivery import find_log
-    from casalog.files import write_atomically
-    from casalog.products import products
-    from casalog.provenance import Provenance
-    from casalog.reader import read_log
-    from casalog.script import build_script
-    from casalog.selection import select
+    from casalog.commands import reimage as script_options
+    from casalog.delivery.layout import find_log
+    from casalog.output.files import write_atomically
+    from casalog.log.products import products
+    from casalog.output.provenance import Provenance
+    from casalog.log.reader import read_log
+    from casalog.reimage.plan import build_script
+    from casalog.log.selection import select
 
     imaging = script_options.imaging_from(options)
     selfcal = script_options.selfcal_from(options)

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 
 import astropy.units as u
 
-from casalog.products import as_list
-from casalog.reader import LoggedCall
+from casalog.log.products import as_list
+from casalog.log.reader import LoggedCall
 
 Interval = tuple[u.Quantity, u.Quantity]
 # v/c of 30 km/s: more than the Earth's motion moves a frame against LSRK.

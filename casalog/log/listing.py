@@ -11,9 +11,9 @@ import textwrap
 from collections.abc import Iterable, Iterator
 from typing import TextIO
 
-from casalog.products import OtherImage, Product, as_list
-from casalog.reader import Stage
-from casalog.tables import layout
+from casalog.log.products import OtherImage, Product, as_list
+from casalog.log.reader import Stage
+from casalog.output.tables import layout
 
 _COLUMNS = ("PRODUCT", "FIELD", "INTENT", "SPW", "SPECMODE", "IMSIZE", "CELL", "ROBUST", "THRESHOLD", "ITERS", "MS")
 _QUANTITY = re.compile(r"([-+0-9.eE]+)\s*([a-zA-Z]*)")
@@ -23,11 +23,10 @@ _FLUX_SCALE = {"Jy": 1.0, "mJy": 1e-3, "uJy": 1e-6}
 def product_record(product: Product) -> dict[str, object]:
     """The JSON object of one product."""
     name = product.name
-    call = product.call(1) or product.calls[-1]
-    kwargs = call.kwargs
+    kwargs = product.call.kwargs
     return {
         "product": product.stem,
-        "field": name.field,
+        "field": product.field,
         "intent": name.intent,
         "spw": list(name.spws) or [name.spw_label],
         "specmode": name.specmode,

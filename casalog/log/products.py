@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from casalog.imagename import ImageName, parse_image_name
-from casalog.reader import LoggedCall, Stage
+from casalog.log.imagename import ImageName, parse_image_name
+from casalog.log.reader import LoggedCall, Stage
 
 _SELFCAL_WORK = re.compile(r".+_(dirty|initial|final|post|\w+_\d+)$")
 
@@ -38,7 +38,12 @@ class Product:
     def stage(self) -> Stage | None:
         return self.calls[0].stage
 
-    def call(self, iteration: int) -> LoggedCall | None:
+    @property
+    def call(self) -> LoggedCall:
+        """The call that stands for the product: iter1, the cleaned image, else its latest iteration."""
+        return self.call_of(1) or self.calls[-1]
+
+    def call_of(self, iteration: int) -> LoggedCall | None:
         """The call of one iteration, or None if the log has none."""
         for number, call in zip(self.iterations, self.calls):
             if number == iteration:
@@ -46,8 +51,32 @@ class Product:
         return None
 
     @property
+    def iteration(self) -> int:
+        """The iteration of :attr:`call`."""
+        return self.iterations[self.calls.index(self.call)]
+
+    @property
+    def field(self) -> str:
+        """The field as the pipeline selected it, which pipeline tasks and cont.dat use.
+
+        The pipeline quotes a name with spaces in its selection
+        (``field='"HD 163296"'``); the image name holds a sanitised form.
+        """
+        return field_name(self.call.kwargs.get("field")) or self.name.field
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        """Every spelling a user may give for the field: its own name and the image name's."""
+        return tuple(dict.fromkeys((self.field, self.name.field)))
+
+    @property
     def vis(self) -> list[str]:
-        return as_list(self.calls[-1].kwargs.get("vis"))
+        return as_list(self.call.kwargs.get("vis"))
+
+
+def field_name(selection: object) -> str:
+    """A logged field selection without the quotes the pipeline puts around names with spaces."""
+    return selection.strip().strip('"').strip() if isinstance(selection, str) else ""
 
 
 @dataclass(frozen=True)

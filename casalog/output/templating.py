@@ -9,7 +9,7 @@ from typing import Any
 import jinja2
 
 # An editable install does not map the top-level templates/ into the package.
-_SOURCE_TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "templates")
+_SOURCE_TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "templates")
 
 
 def template_folder() -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 import libcst as cst
 
-from casalog.cstcall import parse_call_node
+from casalog.log.cst import parse_call_node
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ def rewrite(text: str, *transformers: cst.CSTTransformer) -> str:
     Parameters
     ----------
     text : str
-        A recovered one-line call of literals, as :func:`casalog.cstcall.parse_call_node` accepts it.
+        A recovered one-line call of literals, as :func:`casalog.log.cst.parse_call_node` accepts it.
     *transformers : libcst.CSTTransformer
         Applied in the order given.
     """

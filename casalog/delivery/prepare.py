@@ -11,10 +11,11 @@ import dataclasses
 import glob
 import os
 
-from casalog import contdat, recipes
-from casalog.delivery import find_log
+from casalog import contdat
+from casalog.reimage import recipes
+from casalog.delivery.layout import find_log
 from casalog.errors import CasaLogError
-from casalog.files import read_text, replace_keeping_backup, write_atomically
+from casalog.output.files import read_text, replace_keeping_backup, write_atomically
 
 WORKING = os.path.join("calibrated", "working")
 CONTDAT = "cont.dat"

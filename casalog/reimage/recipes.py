@@ -21,11 +21,11 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from casalog import __version__
 from casalog.errors import CasaLogError, SelectionError, UsageError
-from casalog.products import products
-from casalog.provenance import Provenance
-from casalog.reader import LoggedCall, Stage, read_log
-from casalog.selection import listed
-from casalog.templating import render
+from casalog.log.products import products
+from casalog.output.provenance import Provenance
+from casalog.log.reader import LoggedCall, Stage, read_log
+from casalog.log.selection import listed
+from casalog.output.templating import render
 
 #: The pipeline's default Briggs robust, used when none is asked for.
 DEFAULT_ROBUST = 0.5
@@ -134,11 +134,8 @@ def read_facts(path: str) -> LogFacts:
         if product.name.intent != "TARGET":
             continue
         spws.update(product.name.spws)
-        logged = product.calls[-1].kwargs.get("field")
-        # The pipeline quotes a name with spaces in its selection: field='"HD 163296"'.
-        name = logged.strip().strip('"') if isinstance(logged, str) and logged.strip() else product.name.field
-        fields.setdefault(name, name)
-        fields.setdefault(product.name.field, name)
+        for spelling in product.field_names:
+            fields.setdefault(spelling, product.field)
     if any(stage.name.startswith("hifv_") for stage in stages):
         raise CasaLogError(
             "a VLA pipeline log: the recipes use the ALMA pipeline tasks and do not cover VLA data", path

@@ -6,9 +6,25 @@ tuples and dicts of them.  Nothing is evaluated.
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 from typing import Any
 
-from casalog.calls import CallError, ParsedCall
+
+class CallError(ValueError):
+    """A command that is not a call of literals; ``offset`` is 0-based in its text."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+
+@dataclass(frozen=True)
+class ParsedCall:
+    """A CASA call: the task name and its keyword arguments as Python values."""
+
+    task: str
+    kwargs: dict[str, Any]
+
 
 _SCALARS = (str, int, float, bool, type(None))
 # repr() writes infinite and undefined floats as bare names.

@@ -1,7 +1,7 @@
 """Stream the CASA calls out of a pipeline ``casa_commands.log``.
 
 The log is read line by line and never executed: each command's wrapped lines
-are joined back (:mod:`casalog.unwrap`) and parsed as a call of literals.
+are joined back (:mod:`casalog.log._unwrap`) and parsed as a call of literals.
 """
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from casalog import astcall
-from casalog.calls import CallError, ParsedCall
+from casalog.log import literals
+from casalog.log.literals import CallError, ParsedCall
 from casalog.errors import LogSyntaxError
-from casalog.tasks import is_known_task
-from casalog.unwrap import unwrap
+from casalog.log.tasks import is_known_task
+from casalog.log._unwrap import unwrap
 
 Parser = Callable[[str], ParsedCall]
 
@@ -52,7 +52,7 @@ class LoggedCall:
     exact: bool
 
 
-def read_log(path: str | os.PathLike[str], parser: Parser = astcall.parse_call) -> Iterator[LoggedCall]:
+def read_log(path: str | os.PathLike[str], parser: Parser = literals.parse_call) -> Iterator[LoggedCall]:
     """Yield every CASA call of a log, in log order.
 
     Parameters
@@ -61,7 +61,7 @@ def read_log(path: str | os.PathLike[str], parser: Parser = astcall.parse_call) 
         A ``casa_commands.log``, plain or gzip-compressed, LF or CRLF.
     parser : callable, optional
         Turns a recovered call into a :class:`ParsedCall`; the fast standard
-        library parser by default, :func:`casalog.cstcall.parse_call` for libcst.
+        library parser by default, :func:`casalog.log.cst.parse_call` for libcst.
 
     Raises
     ------

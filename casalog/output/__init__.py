@@ -1,0 +1,2 @@
+"""What we write: quoted script text, templates, provenance, files, terminal tables."""
+from __future__ import annotations
