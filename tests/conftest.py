@@ -7,6 +7,7 @@ cannot be imported: a green run must mean the CASA tests ran.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -21,6 +22,8 @@ from script_modules import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 SIMULATOR = ROOT / "samples" / "simulate_delivery.py"
+#: A real delivered log (third-party, Cycle 5); read from beside the project, never copied into it.
+REAL_LOG = ROOT.parent / "shared" / "samples" / "real" / "2016.1.00023.S.casa_commands.log"
 CASA_SCRIPT_TIMEOUT_S = 1800
 CASA_FIXTURES = {"casa_site_config", "casa_env", "casa_script_runner", "sim_delivery"}
 _CASA_HINT = "install casatools, casatasks and casadata from the package index (pip install -e '.[test]')"
@@ -35,11 +38,15 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "casa: runs real CASA (slow)")
     if "CASASITECONFIG" in os.environ:
         return
+    from casalog.commands.casa_config import write_site_config
+    from casalog.errors import CasaLogError
+
+    # One folder per Python environment: sessions of other checkouts may run at the same time.
+    environment = hashlib.sha256(sys.prefix.encode()).hexdigest()[:12]
+    site = Path(tempfile.gettempdir()) / f"regen-tclean-casa-{os.getuid()}-{environment}"
     try:
-        simulator = load_simulator()
-        site = Path(tempfile.gettempdir()) / f"regen-tclean-casa-{os.getuid()}"
-        path = simulator.write_casa_site_config(site / "casasiteconfig.py", site / "casa.log")
-    except ImportError:
+        path = write_site_config(site / "casasiteconfig.py", site / "casa.log")
+    except CasaLogError:
         # Without casadata there is nothing to configure; require_casa()
         # turns that into a failure of each test that needs CASA.
         return
@@ -73,21 +80,47 @@ def casa_environment() -> dict[str, str]:
     return dict(os.environ)
 
 
-def run_casa_script(path: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run ``python3 <path>`` in modular CASA and capture its output.
+def run_casa_script(
+    path: Path, cwd: Path, report: Callable[[str], None] = lambda line: None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python3 <path>`` in modular CASA, passing its step lines to ``report`` as they come.
 
     The interpreter is the one running pytest, so the script sees the same
-    casatools and casatasks.
+    casatools and casatasks.  Output is captured whole for the test.
     """
-    return subprocess.run(
-        [sys.executable, str(path)],
-        cwd=cwd,
-        env=casa_environment(),
-        capture_output=True,
-        text=True,
-        timeout=CASA_SCRIPT_TIMEOUT_S,
-        check=False,
-    )
+    with tempfile.TemporaryFile(mode="w+") as errors:
+        with subprocess.Popen(
+            [sys.executable, str(path)], cwd=cwd, env=casa_environment(), stdout=subprocess.PIPE, stderr=errors,
+            text=True,
+        ) as process:
+            assert process.stdout is not None
+            lines = []
+            for line in process.stdout:
+                lines.append(line)
+                if line.startswith(("Step ", "round ")):
+                    report(f"{path.name}: {line.strip()}")
+            try:
+                process.wait(timeout=CASA_SCRIPT_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                raise
+        errors.seek(0)
+        return subprocess.CompletedProcess(process.args, process.returncode, "".join(lines), errors.read())
+
+
+def progress(config: pytest.Config, message: str) -> None:
+    """A line on the terminal while a slow CASA fixture works, so a long run shows it is alive."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"[casa] {message}")
+
+
+@pytest.fixture(scope="session")
+def real_log() -> Path:
+    """The real Cycle 5 log, where ``../shared`` holds it; else the test is skipped, saying why."""
+    if not REAL_LOG.is_file():
+        pytest.skip(f"the real third-party log {REAL_LOG} is not beside this checkout")
+    return REAL_LOG
 
 
 @pytest.fixture(scope="session")
@@ -104,17 +137,20 @@ def casa_env(casa_site_config: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def casa_script_runner(casa_site_config: Path) -> Callable[[Path, Path], subprocess.CompletedProcess[str]]:
-    """:func:`run_casa_script`, available once CASA is known to import."""
-    return run_casa_script
+def casa_script_runner(
+    casa_site_config: Path, pytestconfig: pytest.Config
+) -> Callable[[Path, Path], subprocess.CompletedProcess[str]]:
+    """:func:`run_casa_script`, available once CASA is known to import, reporting its steps."""
+    return lambda path, cwd: run_casa_script(path, cwd, lambda line: progress(pytestconfig, line))
 
 
 @pytest.fixture(scope="session")
-def sim_delivery(casa_site_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+def sim_delivery(casa_site_config: Path, tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Any:
     """The simulated ALMA delivery, built once per session.
 
     Returns the ``Delivery`` record of ``samples/simulate_delivery.py``: paths
     (root, working, log, contfile), MS names, products and the known sky.
     Tests must not modify it; copy an MS before calibrating it.
     """
+    progress(pytestconfig, "building the simulated delivery in CASA (a few minutes)")
     return load_simulator().build_delivery(tmp_path_factory.mktemp("sim_delivery"))

@@ -5,16 +5,16 @@ from pathlib import Path
 
 import pytest
 
+from casalog.errors import CasaLogError, UsageError
 from casalog.reimage.casaversion import (
     DEFAULT_VERSION,
     KNOWN_RELEASES,
     TCLEAN_PARAMETERS,
     CasaVersion,
-    tclean_kwargs_for,
+    missing_parameters,
     tclean_parameter,
     usemask_available,
 )
-from casalog.errors import CasaLogError, UsageError
 
 V = CasaVersion
 
@@ -127,40 +127,27 @@ def test_table_has_each_name_once() -> None:
     ],
 )
 def test_keep_or_drop(name: str, version: CasaVersion, kept: bool) -> None:
-    result = tclean_kwargs_for({"imagename": "x.iter1", name: 1.0}, version)
-    assert (name in result.kwargs) is kept
-    assert result.dropped == (() if kept else (name,))
+    assert missing_parameters(["imagename", name], version) == (() if kept else (name,))
 
 
-def test_cycle4_call_for_67_drops_chanchunks_and_turns_interactive_into_a_bool() -> None:
-    result = tclean_kwargs_for(CYCLE4_ITER1, DEFAULT_VERSION)
-    expected = {k: v for k, v in CYCLE4_ITER1.items() if k != "chanchunks"}
-    expected["interactive"] = False
-    assert result.kwargs == expected
-    assert list(result.kwargs) == list(expected)
-    assert result.dropped == ("chanchunks",)
-    assert result.kwargs["interactive"] is False
+def test_cycle4_call_for_67_lacks_only_chanchunks() -> None:
+    assert missing_parameters(CYCLE4_ITER1, DEFAULT_VERSION) == ("chanchunks",)
 
 
-def test_cycle4_call_for_47_keeps_everything_but_interactive() -> None:
-    result = tclean_kwargs_for(CYCLE4_ITER1, V(4, 7, 2))
-    assert result.kwargs == {**CYCLE4_ITER1, "interactive": False}
-    assert result.dropped == ()
+def test_cycle4_call_for_47_lacks_nothing() -> None:
+    assert missing_parameters(CYCLE4_ITER1, V(4, 7, 2)) == ()
 
 
-def test_cycle10_call_for_47_drops_what_47_lacks() -> None:
-    result = tclean_kwargs_for(CYCLE10_ITER1, V(4, 7, 2))
-    assert result.dropped == (
+def test_cycle10_call_for_47_lacks_what_47_lacks() -> None:
+    assert missing_parameters(CYCLE10_ITER1, V(4, 7, 2)) == (
         "perchanweightdensity", "mosweight", "usepointing", "nsigma", "fullsummary",
         "negativethreshold", "growiterations", "dogrowprune", "minpercentchange", "fastnoise",
         "psfcutoff",
     )
-    assert list(result.kwargs) == [k for k in CYCLE10_ITER1 if k not in result.dropped]
 
 
-def test_cycle10_call_for_62_drops_only_fullsummary() -> None:
-    result = tclean_kwargs_for(CYCLE10_ITER1, V(6, 2, 1))
-    assert result.dropped == ("fullsummary",)
+def test_cycle10_call_for_62_lacks_only_fullsummary() -> None:
+    assert missing_parameters(CYCLE10_ITER1, V(6, 2, 1)) == ("fullsummary",)
 
 
 @pytest.mark.parametrize(
@@ -171,42 +158,14 @@ def test_cycle10_call_for_62_drops_only_fullsummary() -> None:
         pytest.param(V(6, 8, 0), id="newer than we know"),
     ],
 )
-def test_cycle10_call_is_unchanged_where_it_ran_or_later(version: CasaVersion) -> None:
-    result = tclean_kwargs_for(CYCLE10_ITER1, version)
-    assert result.kwargs == CYCLE10_ITER1
-    assert list(result.kwargs) == list(CYCLE10_ITER1)
-    assert result.dropped == ()
+def test_cycle10_call_fits_where_it_ran_or_later(version: CasaVersion) -> None:
+    assert missing_parameters(CYCLE10_ITER1, version) == ()
 
 
-def test_67_call_for_67_changes_only_interactive() -> None:
-    call = {**CYCLE10_ITER1, "interactive": 0}
-    result = tclean_kwargs_for(call, DEFAULT_VERSION)
-    assert result.kwargs == {**call, "interactive": False}
-    assert result.dropped == ()
-
-
-@pytest.mark.parametrize(
-    ("given", "expected"),
-    [
-        pytest.param(0, False, id="0"),
-        pytest.param(1, True, id="1"),
-        pytest.param(False, False, id="False stays"),
-        pytest.param(True, True, id="True stays"),
-    ],
-)
-def test_interactive_becomes_a_bool(given: object, expected: bool) -> None:
-    value = tclean_kwargs_for({"interactive": given}, DEFAULT_VERSION).kwargs["interactive"]
-    assert value is expected
-
-
-def test_interactive_other_int_is_rejected() -> None:
-    with pytest.raises(CasaLogError, match="tclean interactive=2 is neither a bool nor 0 or 1"):
-        tclean_kwargs_for({"interactive": 2}, DEFAULT_VERSION)
-
-
-def test_unknown_parameter_is_rejected() -> None:
+def test_names_no_casa_has_are_not_reported_missing() -> None:
+    assert missing_parameters(["imagename", "nitre"], DEFAULT_VERSION) == ()
     with pytest.raises(CasaLogError, match="tclean has no parameter 'nitre' in any CASA version"):
-        tclean_kwargs_for({"imagename": "x", "nitre": 100}, DEFAULT_VERSION)
+        tclean_parameter("nitre")
 
 
 def test_tclean_parameter_entry() -> None:

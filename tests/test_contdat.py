@@ -7,9 +7,9 @@ import astropy.units as u
 import pytest
 
 from casalog import contdat
+from casalog.commands import contdat as command
 from casalog.contdat import edit as contdat_edit
 from casalog.contdat import select as contdat_select
-from casalog.commands import contdat as command
 from casalog.errors import CasaLogError, SelectionError, UsageError
 from casalog.output.files import replace_keeping_backup
 
@@ -604,6 +604,7 @@ def test_edit_outside_the_band_the_log_tells_is_refused(tmp_path: Path, capsys: 
     moved = tmp_path / "elsewhere.cont.dat"
     shutil.copy(path, moved)
     log = delivery / "log"
-    assert main(["contdat", str(moved), "--field", "IRAS16293-2422", "--set", "17:229.0~229.7GHz", "--log", str(log)]) == 1
-    assert main(["contdat", str(moved), "--field", "IRAS16293-2422", "--set", "17:229.62~229.7GHz", "--log", str(log)]) == 0
+    field = ["--field", "IRAS16293-2422"]
+    assert main(["contdat", str(moved), *field, "--set", "17:229.0~229.7GHz", "--log", str(log)]) == 1
+    assert main(["contdat", str(moved), *field, "--set", "17:229.62~229.7GHz", "--log", str(log)]) == 0
     assert "229.62~229.7GHz" in capsys.readouterr().out

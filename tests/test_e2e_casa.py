@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from casalog.commands.main import main
@@ -77,12 +78,34 @@ def test_model_data_is_filled(run: Run) -> None:
             tb.close()
 
 
-def test_selfcal_raised_peak_snr(run: Run) -> None:
-    rounds = _selfcal_summary(run)["rounds"]
-    assert rounds[0]["round"] == 0
-    kept = [r for r in rounds[1:] if r["kept"]]
-    assert kept, rounds
-    assert kept[-1]["snr"] > 1.2 * rounds[0]["snr"], rounds
+def _snr(image: Path, residual: Path, pb: Path) -> float:
+    """Peak of the image over the robust rms of the residual, where the primary beam is above 0.2."""
+    from casatools import image as image_tool
+
+    def pixels(path: Path) -> np.ndarray:
+        tool = image_tool()
+        tool.open(str(path))
+        try:
+            return np.asarray(tool.getchunk()).squeeze()
+        finally:
+            tool.close()
+
+    inside = pixels(pb) >= 0.2
+    residual_pixels = pixels(residual)[inside]
+    rms = 1.4826 * float(np.median(np.abs(residual_pixels - np.median(residual_pixels))))
+    return float(pixels(image)[inside].max()) / rms
+
+
+def test_selfcal_raised_the_snr_over_the_pipeline_image(run: Run) -> None:
+    summary = _selfcal_summary(run)
+    cont = next(p for p in run.delivery.products if p.specmode == "cont")
+    pipeline = run.working / cont.iter1
+    before = _snr(Path(f"{pipeline}.image"), Path(f"{pipeline}.residual"), Path(f"{pipeline}.pb"))
+    final = run.working / summary["final_image"]
+    after = _snr(Path(f"{final}.image"), Path(f"{final}.residual"), Path(f"{final}.pb"))
+    assert after > 2 * before, (before, after)
+    kept = [r for r in summary["rounds"][1:] if r["kept"]]
+    assert kept and all(later["snr"] >= earlier["snr"] for earlier, later in zip(summary["rounds"], kept))
     assert "round" in run.first.stdout and "S/N" in run.first.stdout
 
 
@@ -104,7 +127,7 @@ def test_second_run_stops_cleanly_without_overwrite(run: Run, casa_script_runner
     before = sorted(p.name for p in run.working.iterdir())
     again = casa_script_runner(run.script, run.working)
     assert again.returncode == 1
-    assert "reimage stopped: images of" in again.stderr and "OVERWRITE = True" in again.stderr
+    assert "reimage stopped: " in again.stderr and "OVERWRITE = True" in again.stderr
     assert "Traceback" not in again.stderr
     assert sorted(p.name for p in run.working.iterdir() if not p.name.startswith("casa-")) == [
         name for name in before if not name.startswith("casa-")
@@ -129,7 +152,7 @@ def test_rerun_with_overwrite_makes_the_same_products(run: Run, casa_script_runn
 
 
 def _selfcal_summary(run: Run) -> dict[str, Any]:
-    (path,) = run.working.glob("*.selfcal.json")
+    (path,) = run.working.glob("*_selfcal.json")
     return json.loads(path.read_text())  # type: ignore[no-any-return]
 
 
@@ -189,7 +212,9 @@ def test_interactive_script_runs_once_the_switch_is_off(
     assert f"MODEL_DATA of {sim_delivery.targets_ms} is filled" in result.stdout
 
 
-def test_model_fill_step_is_what_fills_model_data(sim_delivery: Any, casa_script_runner: Runner, tmp_path: Path) -> None:
+def test_model_fill_step_is_what_fills_model_data(
+    sim_delivery: Any, casa_script_runner: Runner, tmp_path: Path
+) -> None:
     from casatools import table
 
     args = ("--no-interactive", "--product", "*spw3.mfs.I", "--niter", "300", "--savemodel", "none")

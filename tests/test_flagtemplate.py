@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 import pytest
 
-from casalog.delivery import flagtemplate
-from casalog.commands.main import main
 from casalog.commands import flags as command
+from casalog.commands.main import main
+from casalog.delivery import flagtemplate
 from casalog.errors import CasaLogError
 
 DATA = Path(__file__).parent / "data" / "flags"
@@ -16,7 +17,8 @@ OLD_TEMPLATE = DATA / "uid___A002_X1234_X5_flagtargetstemplate.txt"
 
 
 def test_parse_template() -> None:
-    commands = flagtemplate.parse(TEMPLATE.read_text(), str(TEMPLATE))
+    commands, problems = flagtemplate.parse(TEMPLATE.read_text(), str(TEMPLATE))
+    assert problems == []
     assert [command.lineno for command in commands] == [8, 9, 10]
     assert commands[0].params == {
         "mode": "manual",
@@ -36,7 +38,7 @@ def test_parse_template() -> None:
 
 
 def test_parse_old_name() -> None:
-    (command,) = flagtemplate.parse(OLD_TEMPLATE.read_text())
+    (command,), _ = flagtemplate.parse(OLD_TEMPLATE.read_text())
     assert (command.lineno, command.get("spw"), command.get("antenna")) == (2, "17:0~63", "")
 
 
@@ -50,12 +52,12 @@ def test_parse_old_name() -> None:
         pytest.param("antenna=DV01#x", {"antenna": "DV01#x"}, id="hash-in-bare"),
         pytest.param('reason="it\'s_bad"', {"reason": "it's_bad"}, id="double-quotes"),
         pytest.param(
-            "spw=3 scan=1.5 autocorr=True flagbackup=false",
+            "spw=3 scan=1.5 autocorr=True intent=false",
             {
                 "spw": 3,
                 "scan": 1.5,
                 "autocorr": True,
-                "flagbackup": "false",
+                "intent": "false",
             },
             id="bare-literals",
         ),
@@ -82,16 +84,21 @@ def test_parse_line(line: str, expected: dict[str, object] | None) -> None:
         pytest.param("='manual'", "is not key=value", id="no-key"),
         pytest.param("2mode='manual'", "is not key=value", id="bad-key"),
         pytest.param("mode='manual' mode='clip'", "'mode' is given twice", id="twice"),
+        pytest.param("mode='manul'", "mode 'manul' is not a flagdata mode", id="unknown mode"),
+        pytest.param("mode='manual' antena='DV01'", "antena: not a flagdata parameter", id="unknown key"),
+        pytest.param("mode='manual' flagbackup=False", "flagbackup: not a flagdata parameter of a list-mode",
+                     id="task-level key"),
         pytest.param("spw='1'x", "a quoted value must be one string", id="after-quote"),
         pytest.param("spw='1''2'", "a quoted value must be one string", id="two-strings"),
     ],
 )
 def test_parse_errors(line: str, match: str) -> None:
-    text = f"# first line\n\n{line}\n"
-    with pytest.raises(CasaLogError, match=match) as info:
-        flagtemplate.parse(text, "x.flagtargetstemplate.txt")
-    assert str(info.value).startswith("x.flagtargetstemplate.txt:3: ")
-    assert "\n" not in str(info.value)
+    text = f"# first line\n\n{line}\nmode='manual' antenna='DV02'\n"
+    commands, (problem,) = flagtemplate.parse(text, "x.flagtargetstemplate.txt")
+    assert re.search(match, str(problem))
+    assert str(problem).startswith("x.flagtargetstemplate.txt:3: ")
+    assert "\n" not in str(problem)
+    assert [command.lineno for command in commands] == [4]
 
 
 def run(argv: list[str]) -> int:
@@ -136,11 +143,18 @@ def test_command_no_commands(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out == f"{path}: no active flag commands\n"
 
 
-def test_command_bad_file(tmp_path: Path) -> None:
+def test_command_reports_every_bad_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "bad.flagtargetstemplate.txt"
-    path.write_text("mode='manual'\nmode='manual' reason='two words'\n")
-    with pytest.raises(CasaLogError, match=f"^{path}:2: reason 'two words' has blanks in it"):
-        run([str(path)])
+    path.write_text("mode='manual'\nmode='manual' reason='two words'\nmode='manul'\nantena='DV01'\n")
+    assert main(["flags", str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [
+        f"{path}:2: reason 'two words' has blanks in it; join its words with _",
+        f"{path}:3: mode 'manul' is not a flagdata mode "
+        "(antint, clip, elevation, extend, list, manual, quack, rflag, shadow, summary, tfcrop, unflag)",
+        f"{path}:4: antena: not a flagdata parameter of a list-mode command",
+    ]
 
 
 def test_command_missing_file(tmp_path: Path) -> None:
@@ -148,7 +162,9 @@ def test_command_missing_file(tmp_path: Path) -> None:
         run([str(tmp_path / "none.txt")])
 
 
-def test_several_templates_are_all_checked_before_any_is_shown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_several_templates_are_all_checked_before_any_is_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "bad.flagtargetstemplate.txt"
     bad.write_text("mode='manual' reason='two words'\n")
     assert main(["flags", str(TEMPLATE), str(bad)]) == 1

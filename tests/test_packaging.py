@@ -35,7 +35,7 @@ def test_installed_wheel_renders_a_script_outside_the_checkout(tmp_path: Path) -
         text=True,
     )
     assert result.returncode == 0, result.stderr
-    assert (elsewhere / "reimage.py").read_text().startswith("# Manual re-imaging")
+    assert (elsewhere / "reimage.py").read_text().startswith("# -*- coding: utf-8 -*-\n# Manual re-imaging")
 
 
 def _see_our_dependencies(python: Path) -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from casalog.reimage.casaversion import TCLEAN_PARAMETERS
 from casalog.log.tasks import is_known_task
+from casalog.reimage.casaversion import TCLEAN_PARAMETERS
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 CYCLE4 = SAMPLES / "cycle4"

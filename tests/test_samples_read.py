@@ -25,7 +25,8 @@ SAMPLES = Path(__file__).resolve().parents[1] / "samples"
         pytest.param(
             "cycle10",
             84,
-            {"s19_0.Elias_27_sci.spw25_27_29.cont.selfcal.I": (0, 1, 2), "s23_0.Elias_27_sci.spw29.repBW.regcal.I": (0, 1)},
+            {"s19_0.Elias_27_sci.spw25_27_29.cont.selfcal.I": (0, 1, 2),
+             "s23_0.Elias_27_sci.spw29.repBW.regcal.I": (0, 1)},
             {"findcont cube": 3, "self-calibration work image": 4},
             id="cycle 10",
         ),

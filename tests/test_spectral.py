@@ -17,11 +17,15 @@ CUBE = {"specmode": "cube", "width": "0.976744979842MHz", "nchan": 1918}
         pytest.param(CUBE, "3.9MHz", None, {"width": "3.9MHz", "nchan": 480}, id="new frequency width"),
         pytest.param(CUBE, "2km/s", None, {"width": "2km/s", "nchan": -1}, id="velocity: tclean fills the band"),
         pytest.param({"specmode": "cube", "nchan": 100}, None, 3, {"width": 3, "nchan": 33}, id="native channels"),
-        pytest.param({"specmode": "cube", "width": 2, "nchan": 100}, "4", None, {"width": 4, "nchan": 50}, id="channels"),
-        pytest.param({"specmode": "cube", "width": 2, "nchan": -1}, None, 2, {"width": 4, "nchan": -1}, id="all channels"),
+        pytest.param({"specmode": "cube", "width": 2, "nchan": 100}, "4", None, {"width": 4, "nchan": 50},
+                     id="channels"),
+        pytest.param({"specmode": "cube", "width": 2, "nchan": -1}, None, 2, {"width": 4, "nchan": -1},
+                     id="all channels"),
     ],
 )
-def test_cube_is_rebinned(kwargs: dict[str, Any], width: str | None, nbins: int | None, expected: dict[str, Any]) -> None:
+def test_cube_is_rebinned(
+    kwargs: dict[str, Any], width: str | None, nbins: int | None, expected: dict[str, Any]
+) -> None:
     notes: list[str] = []
     assert rebin(kwargs, width, nbins, notes) == expected
     assert notes and notes[0].startswith("channels binned")

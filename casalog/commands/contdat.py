@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 import astropy.units as u
 
@@ -17,18 +18,14 @@ from casalog.contdat import edit as contdat_edit
 from casalog.contdat import select as contdat_select
 from casalog.errors import CasaLogError, UsageError
 from casalog.output.files import read_text, replace_keeping_backup
+from casalog.output.quoting import printable
 from casalog.output.tables import layout
 
 Interval = tuple[u.Quantity, u.Quantity]
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    """Add the arguments of ``contdat`` to ``parser``.
-
-    Parameters
-    ----------
-    parser : argparse.ArgumentParser
-    """
+    """Add the arguments of ``contdat`` to ``parser``."""
     parser.add_argument("file", metavar="FILE", help="the cont.dat file")
     parser.add_argument(
         "--set",
@@ -73,24 +70,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the table of the file, after applying any ``--set`` edits.
 
-    Parameters
-    ----------
-    args : argparse.Namespace
-        As parsed with :func:`configure`.
-
-    Returns
-    -------
-    int
-        0.
-
-    Raises
-    ------
-    CasaLogError
-        Unreadable file, bad ``--set``/``--coverage``, unknown field or spw.
+    Errors (a :class:`CasaLogError`): unreadable file, bad ``--set``/``--coverage``, unknown field or spw.
     """
     data = contdat.parse(read_text(args.file), args.file)
     coverage = {**_log_coverage(args.log, args.file), **_coverage(args.coverage)}
     if args.edits:
+        unchecked = sorted({spw for text in args.edits for spw in contdat_select.parse_selection(text)} - set(coverage))
+        if unchecked:
+            print(
+                f"{printable(args.file)}: warning: the coverage of spw {', '.join(map(str, unchecked))} is unknown "
+                "(no log with cubes of it; give --log DELIVERY or --coverage SPW:LO~HIUNIT), so the new ranges "
+                "are not checked to lie inside the spw",
+                file=sys.stderr,
+            )
         data = _edit(data, args.edits, args.field, coverage)
         backup = replace_keeping_backup(args.file, contdat.write(data))
         print(f"wrote {args.file} (previous version kept as {backup})")
@@ -110,7 +102,8 @@ def format_selections(data: contdat.ContDat, field: contdat.ContField, field_id:
     a frequency selection in the frame of the MS, so the pipeline converts them
     per MS. ``regen-tclean LOG --contdat FILE`` writes scripts that do so.
     """
-    lines = [f"\nfield {field.name}"]
+    frames = sorted({rng.effective_frame for entry in field.spws for rng in entry.ranges}) or ["(none)"]
+    lines = [f"\nfield {field.name}: frequencies in {', '.join(frames)}, as cont.dat gives them"]
     for entry in field.spws:
         selection = contdat_select.spw_selection(entry)
         shown = repr(selection) if selection else "none (NONE: no continuum)"
@@ -121,13 +114,20 @@ def format_selections(data: contdat.ContDat, field: contdat.ContField, field_id:
         lines.append(f"  uvcontfit/uvcontsub fitspw: none ({err.message})")
     spec = contdat_select.fitspec(data, {field.name: field_id})
     lines.append(f"  uvcontsub fitspec (CASA 6.5 on, MS field id {field_id}): {spec!r}")
+    if any(frame != "TOPO" for frame in frames if frame != "(none)"):
+        lines.append(
+            "  NOTE: CASA reads a frequency selection of an MS in the MS's own frame (TOPO for ALMA data), not in "
+            f"{'/'.join(frames)}: used as they are, these select channels shifted by the Doppler shift between "
+            "the frames (up to about 30 km/s, 23 MHz at 230 GHz). The pipeline converts them per MS; so do "
+            "the scripts of regen-tclean LOG --contdat FILE."
+        )
     return "\n".join(lines)
 
 
 def _log_coverage(log: str | None, contdat_path: str) -> dict[int, Interval]:
     """Coverage from the log's cubes: the named log, or the delivery's when cont.dat sits in calibration/."""
-    from casalog.log.coverage import spw_coverage
     from casalog.delivery.layout import find_log
+    from casalog.log.coverage import spw_coverage
     from casalog.log.reader import read_log
 
     if log is None:

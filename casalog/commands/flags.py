@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from casalog.delivery import flagtemplate
 from casalog.output.files import read_text
+from casalog.output.quoting import printable
 from casalog.output.tables import layout
 
 #: Keys shown in their own columns, in this order; any other key goes in OTHER.
@@ -12,12 +14,7 @@ COLUMNS = ("mode", "antenna", "spw", "field", "timerange", "reason")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    """Add the arguments of ``flags`` to ``parser``.
-
-    Parameters
-    ----------
-    parser : argparse.ArgumentParser
-    """
+    """Add the arguments of ``flags`` to ``parser``."""
     parser.add_argument(
         "files", metavar="FILE", nargs="+", help="*.flagtargetstemplate.txt (or *_flagtargetstemplate.txt) files"
     )
@@ -26,23 +23,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print one row per active command of each template; every file is checked before any is shown.
 
-    Parameters
-    ----------
-    args : argparse.Namespace
-        As parsed with :func:`configure`.
-
-    Returns
-    -------
-    int
-        0.
-
-    Raises
-    ------
-    CasaLogError
-        Unreadable file or a malformed line (``FILE:LINE: message``).
+    Errors (a :class:`CasaLogError`): an unreadable file.
     """
-    templates = [(path, flagtemplate.parse(read_text(path), path)) for path in args.files]
-    for path, commands in templates:
+    templates = [(path, *flagtemplate.parse(read_text(path), path)) for path in args.files]
+    problems = [problem for _, _, found in templates for problem in found]
+    if problems:
+        for problem in problems:
+            print(printable(str(problem)), file=sys.stderr)
+        return 1
+    for path, commands, _ in templates:
         print(f"{path}: " + (f"{len(commands)} active flag commands" if commands else "no active flag commands"))
         if commands:
             print(format_table(commands))

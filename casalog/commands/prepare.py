@@ -12,17 +12,12 @@ import os
 import shlex
 
 from casalog.delivery import prepare
-from casalog.reimage.recipes import RECIPES
 from casalog.output.tables import layout
+from casalog.reimage.recipes import RECIPES
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    """Add the arguments of ``prepare`` to ``parser``.
-
-    Parameters
-    ----------
-    parser : argparse.ArgumentParser
-    """
+    """Add the arguments of ``prepare`` to ``parser``."""
     parser.add_argument(
         "delivery", metavar="DELIVERY", help="the delivery folder, restored with scriptForPI.py (SPACESAVING=1)"
     )
@@ -36,21 +31,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Check the delivery, place cont.dat and print what to run next.
 
-    Parameters
-    ----------
-    args : argparse.Namespace
-        As parsed with :func:`configure`.
-
-    Returns
-    -------
-    int
-        0.
-
-    Raises
-    ------
-    CasaLogError
-        A missing or unusable part of the delivery, or a differing cont.dat
-        without ``--force``.
+    Errors (a :class:`CasaLogError`): a missing or unusable part of the delivery, or a differing cont.dat
+    without ``--force``.
     """
     delivery = prepare.inspect(args.delivery)
     ranges = prepare.read_contdat(delivery.contdat)

@@ -1,172 +1,223 @@
-"""The script options of the command line, checked before anything is written.
+"""``regen-tclean LOG``: list a log's image products, or write the manual re-imaging script.
 
-Quantities are checked with astropy units; the values keep the text CASA
-takes (``'0.05arcsec'``, ``'0.1mJy'``).
+Listing streams (a stage's products are printed when the stage is done); with
+selection options the products are first gathered and checked against the log.
+Every option is checked before anything is written.
 """
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
-import astropy.units as u
-
-from casalog.reimage.casaversion import DEFAULT_VERSION, CasaVersion
-from casalog.contdat import ContDat
-from casalog.contdat import parse as parse_contdat
+from casalog import __version__
+from casalog.commands import _values
+from casalog.commands._io import add_output_options, check_output, emit, warn_inexact
+from casalog.commands._values import option_type
 from casalog.errors import UsageError
-from casalog.reimage.plan import ImagingOptions, SelfcalOptions
-from casalog.log.selection import Selection
-from casalog.reimage.spectral import spectral_width
+
+if TYPE_CHECKING:
+    from casalog.contdat import ContDat
+    from casalog.log import LoggedCall, OtherImage, Product
+    from casalog.log.selection import Selection
+    from casalog.reimage.casaversion import CasaVersion
+    from casalog.reimage.options import ImagingOptions, SelfcalOptions
 
 DECONVOLVERS = ("hogbom", "clark", "clarkstokes", "multiscale", "mtmfs")
+SPECMODES = ("mfs", "cont", "cube", "repBW")
 
 
-def add_script_options(parser: argparse.ArgumentParser) -> None:
-    """Add the selection, imaging, self-calibration and target options."""
-    select = parser.add_argument_group("which products (default: every science target product)")
-    select.add_argument("--field", action="append", default=[], help="field name (repeatable or comma-separated)")
-    select.add_argument("--spw", action="append", default=[], help="spw ids, e.g. 22,24: products made of these only")
-    select.add_argument("--specmode", action="append", default=[], choices=("mfs", "cont", "cube", "repBW"))
-    select.add_argument("--intent", action="append", default=[], help="TARGET (default), PHASE, BANDPASS, CHECK, …")
-    select.add_argument("--product", action="append", default=[], help="product name stem (glob patterns allowed)")
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the log, listing, selection, imaging and self-calibration options."""
+    parser.add_argument("log", help="a casa_commands.log (or .gz), or a delivery folder holding log/")
+    parser.add_argument("--version", action="version", version=f"regen-tclean {__version__}")
+    parser.add_argument("--list", action="store_true", help="print a table of the image products")
+    parser.add_argument("--json", action="store_true", help="list the image products as a JSON array")
+    add_output_options(parser, "the re-imaging script")
+
+    select = parser.add_argument_group(
+        "which products (for the script, default: every science target product; for a listing, every product)"
+    )
+    select.add_argument("--field", action="extend", default=[], type=option_type("--field", _values.items),
+                        help="field name (repeatable or comma-separated)")
+    select.add_argument("--spw", action="extend", default=[], type=option_type("--spw", _values.spw_ids),
+                        help="spw ids, e.g. 22,24: products made of these only")
+    select.add_argument("--specmode", action="append", default=[], choices=SPECMODES)
+    select.add_argument("--intent", action="extend", default=[], type=option_type("--intent", _values.items),
+                        help="TARGET, PHASE, BANDPASS, CHECK, …")
+    select.add_argument("--product", action="extend", default=[], type=option_type("--product", _values.items),
+                        help="product name stem (glob patterns allowed)")
 
     image = parser.add_argument_group("imaging")
     image.add_argument("--no-interactive", dest="interactive", action="store_false",
                        help="clean in batch: with --mask, else the pipeline's auto-multithresh settings")
-    image.add_argument("--mask", help="mask image, CRTF region file or region string for batch cleaning")
+    image.add_argument("--mask", type=option_type("--mask", _values.not_empty),
+                       help="mask image, CRTF region file or region string for batch cleaning")
     image.add_argument("--datacolumn", choices=("data", "corrected"))
     image.add_argument("--savemodel", choices=("none", "virtual", "modelcolumn"), default="modelcolumn")
-    image.add_argument("--robust", type=float)
-    image.add_argument("--uvtaper", help="outer taper, e.g. 0.5arcsec or 0.5arcsec,0.3arcsec,45deg")
-    image.add_argument("--niter", type=int)
-    image.add_argument("--threshold", help="a flux density, e.g. 0.1mJy")
-    image.add_argument("--nsigma", type=float)
-    image.add_argument("--cell", help="pixel size, e.g. 0.02arcsec")
-    image.add_argument("--imsize", help="pixels, e.g. 512 or 512,400")
-    image.add_argument("--width", help="cube channel width: channels, frequency or velocity")
-    image.add_argument("--nbins", type=int, help="cube channels to bin together")
+    image.add_argument("--robust", type=option_type("--robust", _values.robust))
+    image.add_argument("--uvtaper", type=option_type("--uvtaper", _values.quantities("arcsec", (1, 2))),
+                       help="outer taper, e.g. 0.5arcsec or 0.5arcsec,0.3arcsec")
+    image.add_argument("--niter", type=option_type("--niter", _values.count_or_zero))
+    image.add_argument("--threshold", type=option_type("--threshold", _values.quantity("Jy", allow_zero=True)),
+                       help="a flux density, e.g. 0.1mJy")
+    image.add_argument("--nsigma", type=option_type("--nsigma", _values.positive_number),
+                       help="clean down to this many times the residual's rms")
+    image.add_argument("--cell", type=option_type("--cell", _values.quantity("arcsec")),
+                       help="pixel size, e.g. 0.02arcsec")
+    image.add_argument("--imsize", type=option_type("--imsize", _values.imsize), help="pixels, e.g. 512 or 512,400")
+    image.add_argument("--width", type=option_type("--width", _spectral_width),
+                       help="cube channel width: channels, frequency or velocity")
+    image.add_argument("--nbins", type=option_type("--nbins", _values.count), help="cube channels to bin together")
     image.add_argument("--deconvolver", choices=DECONVOLVERS)
-    image.add_argument("--scales", help="multiscale scales in pixels, e.g. 0,5,15")
-    image.add_argument("--parallel", action="store_true", help="tclean parallel=True for mpicasa (batch only)")
+    image.add_argument("--scales", type=option_type("--scales", _values.pixel_scales),
+                       help="multiscale scales in pixels, e.g. 0,5,15")
+    image.add_argument("--parallel", action="store_true", help="tclean parallel=True, run under MPI (batch only)")
     image.add_argument("--contdat", metavar="FILE",
                        help="continuum only: image mfs/cont products from this cont.dat's ranges")
-    image.add_argument("--casa-version", default=None, help="the CASA to run the script in: 4.7, 5.x, 6.x, 6.5, …")
+    image.add_argument("--casa-version", type=option_type("--casa-version", _casa_version),
+                       help="the CASA to run the script in: 4.7, 5.x, 6.x, 6.5, … (default: the newest we know)")
 
     selfcal = parser.add_argument_group("self-calibration")
-    selfcal.add_argument("--selfcal", action="store_true", help="add phase self-calibration rounds")
-    selfcal.add_argument("--solints", default="inf,30s,int", help="phase-round solution intervals")
+    selfcal.add_argument("--selfcal", action="store_true",
+                         help="self-calibrate the continuum and carry the solutions to the cubes")
+    selfcal.add_argument("--solints", type=option_type("--solints", _values.solution_intervals),
+                         help="phase-round solution intervals, e.g. inf_EB,inf,60s,int "
+                         "(default: planned from the data when the script runs)")
     selfcal.add_argument("--ap", action="store_true", help="add a final amplitude+phase round")
-    selfcal.add_argument("--refant", help="reference antennas (default: the pipeline's, from the log)")
+    selfcal.add_argument("--refant", type=option_type("--refant", _values.not_empty),
+                         help="reference antennas (default: the pipeline's, from the log)")
 
 
-def selection_from(args: argparse.Namespace) -> Selection:
-    """The product selection the options ask for."""
+def run(args: argparse.Namespace) -> int:
+    """List the products, or write the script; return 0."""
+    if args.list or args.json:
+        return _list(args)
+    return _write_script(args)
+
+
+def _list(args: argparse.Namespace) -> int:
+    from casalog.delivery import find_log
+    from casalog.log import Product, images, read_log
+    from casalog.log.facts import no_products_error
+    from casalog.log.listing import write_json, write_table
+    from casalog.log.selection import select
+
+    log = find_log(args.log)
+    selection = _selection(args, default_intents=())
+    counts: dict[str, int] = {}
+    items: Iterator[Product | OtherImage] = images(_counted(warn_inexact(read_log(log)), counts))
+    if selection.any():
+        items = iter(select([item for item in items if isinstance(item, Product)], selection, log))
+    if not (write_json if args.json else write_table)(items, sys.stdout):
+        raise no_products_error(log, counts)
+    return 0
+
+
+def _write_script(args: argparse.Namespace) -> int:
+    from casalog.delivery import find_log
+    from casalog.log import read_log
+    from casalog.log.facts import read_facts
+    from casalog.log.selection import select
+    from casalog.output.provenance import Provenance
+    from casalog.reimage.plan import build_script
+
+    imaging = _imaging(args)
+    selfcal = _selfcal(args)
+    check_output(args)
+    log = find_log(args.log)
+    facts = read_facts(warn_inexact(read_log(log)), log)
+    if not facts.products:
+        raise facts.no_products_error()
+    chosen = select(list(facts.products), _selection(args, default_intents=("TARGET",)), log)
+    script = build_script(chosen, facts, imaging, selfcal, Provenance.now(log, args.command_line))
+    for warning in script.warnings:
+        print(warning, file=sys.stderr)
+    emit(script.text, args)
+    if args.output is not None:
+        print(f"wrote {args.output}: {script.summary}", file=sys.stderr)
+    return 0
+
+
+def _selection(args: argparse.Namespace, default_intents: tuple[str, ...]) -> Selection:
+    from casalog.log.selection import Selection
+
     return Selection(
-        fields=_split(args.field),
-        spws=_split(args.spw),
-        specmodes=_split(args.specmode),
-        intents=tuple(i.upper() for i in _split(args.intent)) or ("TARGET",),
-        products=_split(args.product),
+        fields=tuple(args.field),
+        spws=tuple(args.spw),
+        specmodes=tuple(args.specmode),
+        intents=tuple(intent.upper() for intent in args.intent) or default_intents,
+        products=tuple(args.product),
     )
 
 
-def imaging_from(args: argparse.Namespace) -> ImagingOptions:
-    """The imaging changes the options ask for.
+def _imaging(args: argparse.Namespace) -> ImagingOptions:
+    """The imaging changes the options ask for; options that do not go together are a UsageError."""
+    from casalog.reimage.casaversion import DEFAULT_VERSION
+    from casalog.reimage.options import ImagingOptions
 
-    Raises
-    ------
-    UsageError
-        On a value of the wrong kind or unit, or options that do not go together.
-    """
     if args.parallel and args.interactive:
-        raise UsageError("--parallel needs --no-interactive: interactive clean cannot run under mpicasa")
+        raise UsageError("--parallel needs --no-interactive: interactive clean cannot run under MPI")
     if args.mask is not None and args.interactive:
         raise UsageError("--mask is for batch cleaning; add --no-interactive (interactive clean lets you draw it)")
-    if args.robust is not None and not -2 <= args.robust <= 2:
-        raise UsageError(f"--robust {args.robust}: Briggs robust goes from -2 to 2")
     if args.scales and args.deconvolver not in ("multiscale", "mtmfs"):
         raise UsageError("--scales needs --deconvolver multiscale or mtmfs")
     if args.width is not None and args.nbins is not None:
         raise UsageError("give --width or --nbins, not both")
-    _positive("--niter", args.niter, allow_zero=True)
-    _positive("--nbins", args.nbins)
-    _positive("--nsigma", args.nsigma, allow_zero=True)
-    if args.width is not None:
-        spectral_width(args.width)
     return ImagingOptions(
         interactive=args.interactive,
         mask=args.mask,
         datacolumn=args.datacolumn,
         savemodel=args.savemodel,
         robust=args.robust,
-        uvtaper=tuple(_quantity("--uvtaper", part, u.arcsec) for part in _split([args.uvtaper]))
-        if args.uvtaper
-        else None,
+        uvtaper=args.uvtaper,
         niter=args.niter,
-        threshold=_quantity("--threshold", args.threshold, u.Jy) if args.threshold else None,
+        threshold=args.threshold,
         nsigma=args.nsigma,
-        cell=_quantity("--cell", args.cell, u.arcsec) if args.cell else None,
-        imsize=_imsize(args.imsize) if args.imsize else None,
+        cell=args.cell,
+        imsize=args.imsize,
         width=args.width,
         nbins=args.nbins,
         deconvolver=args.deconvolver,
-        scales=tuple(_integers("--scales", args.scales)) if args.scales else None,
+        scales=args.scales,
         parallel=args.parallel,
-        casa_version=CasaVersion.parse(args.casa_version) if args.casa_version else DEFAULT_VERSION,
-        continuum=_contdat(args.contdat) if args.contdat else None,
+        casa_version=args.casa_version or DEFAULT_VERSION,
+        continuum=_read_contdat(args.contdat) if args.contdat else None,
     )
 
 
-def selfcal_from(args: argparse.Namespace) -> SelfcalOptions | None:
-    """The self-calibration the options ask for, or None."""
+def _selfcal(args: argparse.Namespace) -> SelfcalOptions | None:
+    from casalog.reimage.options import SelfcalOptions
+
     if not args.selfcal:
-        if args.ap or args.refant or args.solints != "inf,30s,int":
+        if args.ap or args.refant or args.solints:
             raise UsageError("--solints, --ap and --refant go with --selfcal")
         return None
-    solints = _split([args.solints])
-    for solint in solints:
-        if solint not in ("inf", "int"):
-            _quantity("--solints", solint, u.s)
-    if not solints:
-        raise UsageError("--solints needs at least one interval")
-    return SelfcalOptions(solints=solints, amplitude=args.ap, refant=args.refant)
+    return SelfcalOptions(solints=args.solints, amplitude=args.ap, refant=args.refant)
 
 
-def _contdat(path: str) -> ContDat:
+def _read_contdat(path: str) -> ContDat:
+    from casalog import contdat
     from casalog.output.files import read_text
 
-    return parse_contdat(read_text(path), path)
+    return contdat.parse(read_text(path), path)
 
 
-def _split(values: list[str | None]) -> tuple[str, ...]:
-    return tuple(part.strip() for value in values if value for part in value.split(",") if part.strip())
+def _spectral_width(text: str) -> str:
+    from casalog.reimage.spectral import spectral_width
+
+    spectral_width(text)
+    return text
 
 
-def _quantity(option: str, text: str, unit: u.UnitBase) -> str:
-    try:
-        value = u.Quantity(text)
-    except (TypeError, ValueError):
-        raise UsageError(f"{option} {text}: not a number with a unit") from None
-    if not value.unit.is_equivalent(unit):
-        raise UsageError(f"{option} {text}: the unit must be like {unit}")
-    if value.value < 0:
-        raise UsageError(f"{option} {text}: must not be negative")
-    return text.replace(" ", "")
+def _casa_version(text: str) -> CasaVersion:
+    from casalog.reimage.casaversion import CasaVersion
+
+    return CasaVersion.parse(text)
 
 
-def _imsize(text: str) -> tuple[int, ...]:
-    sizes = tuple(_integers("--imsize", text))
-    if len(sizes) not in (1, 2) or min(sizes) < 1:
-        raise UsageError(f"--imsize {text}: one or two positive pixel counts")
-    return sizes * 2 if len(sizes) == 1 else sizes
-
-
-def _integers(option: str, text: str) -> list[int]:
-    try:
-        return [int(part) for part in _split([text])]
-    except ValueError:
-        raise UsageError(f"{option} {text}: whole numbers, comma-separated") from None
-
-
-def _positive(option: str, value: float | None, allow_zero: bool = False) -> None:
-    if value is not None and (value < 0 or (value == 0 and not allow_zero)):
-        raise UsageError(f"{option} {value}: must be {'at least 0' if allow_zero else 'positive'}")
+def _counted(calls: Iterable[LoggedCall], counts: dict[str, int]) -> Iterator[LoggedCall]:
+    for call in calls:
+        counts[call.task] = counts.get(call.task, 0) + 1
+        yield call

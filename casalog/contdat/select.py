@@ -5,8 +5,8 @@ from collections.abc import Iterable, Mapping
 
 import astropy.units as u
 
-from casalog.contdat.format import RANGE_RE, ContDat, ContField, ContRange, ContSpw, make_range
 from casalog.contdat.edit import find_field
+from casalog.contdat.format import RANGE_RE, ContDat, ContField, ContRange, ContSpw, make_range
 from casalog.errors import CasaLogError, SelectionError, UsageError
 
 

@@ -21,6 +21,25 @@ Value = Union[str, int, float, bool]
 
 _KEY_RE = re.compile(r"[A-Za-z_]\w*")
 
+#: flagdata's modes (CASA 6.7).
+MODES = frozenset(
+    {"list", "manual", "clip", "quack", "shadow", "elevation", "tfcrop", "rflag", "antint", "extend", "unflag",
+     "summary"}
+)
+#: The flagdata parameters a list-mode command may set (its signature less the task-level ones).
+KEYS = frozenset(
+    {
+        "mode", "autocorr", "reason", "tbuff", "spw", "field", "antenna", "uvrange", "timerange", "correlation",
+        "scan", "intent", "array", "observation", "feed", "clipminmax", "datacolumn", "clipoutside", "channelavg",
+        "chanbin", "timeavg", "timebin", "clipzeros", "quackinterval", "quackmode", "quackincrement", "tolerance",
+        "addantenna", "lowerlimit", "upperlimit", "ntime", "combinescans", "timecutoff", "freqcutoff", "timefit",
+        "freqfit", "maxnpieces", "flagdimension", "usewindowstats", "halfwin", "extendflags", "winsize", "timedev",
+        "freqdev", "timedevscale", "freqdevscale", "spectralmax", "spectralmin", "antint_ref_antenna",
+        "minchanfrac", "verbose", "extendpols", "growtime", "growfreq", "growaround", "flagneartime",
+        "flagnearfreq", "minrel", "maxrel", "minabs", "maxabs", "spwchan", "spwcorr", "basecnt", "fieldcnt", "name",
+    }
+)
+
 
 @dataclass(frozen=True)
 class FlagCommand:
@@ -121,11 +140,17 @@ def parse_line(line: str, lineno: int, filename: str | None = None) -> FlagComma
     reason = params.get("reason")
     if isinstance(reason, str) and any(char.isspace() for char in reason):
         raise CasaLogError(f"reason {reason!r} has blanks in it; join its words with _", filename, lineno)
+    unknown = [key for key in params if key not in KEYS]
+    if unknown:
+        raise CasaLogError(f"{', '.join(unknown)}: not a flagdata parameter of a list-mode command", filename, lineno)
+    mode = params.get("mode", "manual")
+    if mode not in MODES:
+        raise CasaLogError(f"mode {mode!r} is not a flagdata mode ({', '.join(sorted(MODES))})", filename, lineno)
     return FlagCommand(lineno, line.strip(), params)
 
 
-def parse(text: str, filename: str | None = None) -> list[FlagCommand]:
-    """Parse a whole flag template.
+def parse(text: str, filename: str | None = None) -> tuple[list[FlagCommand], list[CasaLogError]]:
+    """Parse a whole flag template, every line of it.
 
     Parameters
     ----------
@@ -136,13 +161,19 @@ def parse(text: str, filename: str | None = None) -> list[FlagCommand]:
 
     Returns
     -------
-    list of FlagCommand
-        The active commands, in file order.
-
-    Raises
-    ------
-    CasaLogError
-        The first malformed line, as ``FILE:LINE: message``.
+    commands : list of FlagCommand
+        The active commands of the good lines, in file order.
+    problems : list of CasaLogError
+        One for each malformed line (``FILE:LINE: message``), in file order.
     """
-    commands = (parse_line(line, index, filename) for index, line in enumerate(text.splitlines(), start=1))
-    return [command for command in commands if command is not None]
+    commands: list[FlagCommand] = []
+    problems: list[CasaLogError] = []
+    for index, line in enumerate(text.splitlines(), start=1):
+        try:
+            command = parse_line(line, index, filename)
+        except CasaLogError as problem:
+            problems.append(problem)
+        else:
+            if command is not None:
+                commands.append(command)
+    return commands, problems

@@ -12,9 +12,10 @@ import glob
 import os
 
 from casalog import contdat
-from casalog.reimage import recipes
 from casalog.delivery.layout import find_log
 from casalog.errors import CasaLogError
+from casalog.log.facts import read_facts
+from casalog.log.reader import read_log
 from casalog.output.files import read_text, replace_keeping_backup, write_atomically
 
 WORKING = os.path.join("calibrated", "working")
@@ -65,7 +66,7 @@ def inspect(root: str) -> Delivery:
     measurement_sets = _measurement_sets(root, working)
     log = _log(root)
     source = _contdat(root, log)
-    missing = [name for name in recipes.read_facts(log).measurement_sets if name not in measurement_sets]
+    missing = [name for name in read_facts(read_log(log), log).measurement_sets if name not in measurement_sets]
     if missing:
         raise CasaLogError(
             f"lacks {', '.join(missing)}, imported by the pipeline run of {os.path.basename(log)}; {_RESTORE}",

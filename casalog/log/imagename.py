@@ -69,10 +69,6 @@ class ImageName:
             f".spw{self.spw_label}.{self.specmode}{datatype}.{self.stokes}"
         )
 
-    def with_iteration(self, iteration: int) -> str:
-        """The full image name (with directory) of another iteration."""
-        return posixpath.join(self.directory, f"{self.stem}.iter{iteration}")
-
 
 def parse_image_name(imagename: str) -> ImageName | None:
     """Split a tclean ``imagename`` into its parts; None if it is not a product name.

@@ -13,6 +13,7 @@ from typing import TextIO
 
 from casalog.log.products import OtherImage, Product, as_list
 from casalog.log.reader import Stage
+from casalog.output.quoting import printable
 from casalog.output.tables import layout
 
 _COLUMNS = ("PRODUCT", "FIELD", "INTENT", "SPW", "SPECMODE", "IMSIZE", "CELL", "ROBUST", "THRESHOLD", "ITERS", "MS")
@@ -71,7 +72,7 @@ def write_table(items: Iterable[Product | OtherImage], out: TextIO) -> int:
         if rows:
             out.write(textwrap.indent(layout([list(_COLUMNS), *map(list, rows)]), "  ") + "\n")
         for other in others:
-            out.write(f"  not a product ({other.kind}, line {other.call.first_line}): {other.imagename}\n")
+            out.write(f"  not a product ({other.kind}, line {other.call.first_line}): {printable(other.imagename)}\n")
         out.write("\n")
     return count
 
@@ -98,7 +99,7 @@ def _stage_title(stage: Stage | None) -> str:
     if stage is None:
         return "(before any stage header)"
     comment = f" — {stage.comment}" if stage.comment else ""
-    return f"{stage.call} (line {stage.line}){comment}"
+    return printable(f"{stage.call} (line {stage.line}){comment}")
 
 
 def _row(product: Product) -> tuple[str, ...]:
@@ -107,7 +108,7 @@ def _row(product: Product) -> tuple[str, ...]:
     if product.missing:
         iters += " (no " + ", ".join(f"iter{i}" for i in product.missing) + ")"
     imsize = as_list(record["imsize"])
-    return (
+    cells = (
         product.stem,
         str(record["field"]),
         str(record["intent"]),
@@ -120,6 +121,7 @@ def _row(product: Product) -> tuple[str, ...]:
         iters,
         _ms_summary(product.vis),
     )
+    return tuple(printable(cell) for cell in cells)
 
 
 def _ms_summary(vis: list[str]) -> str:

@@ -27,6 +27,8 @@ class ParsedCall:
 
 
 _SCALARS = (str, int, float, bool, type(None))
+#: Lists, tuples and dicts nest at most this deep (a logged call nests two or three).
+MAX_DEPTH = 16
 # repr() writes infinite and undefined floats as bare names.
 FLOAT_NAMES = {"inf": float("inf"), "nan": float("nan")}
 
@@ -72,8 +74,12 @@ def parse_call(text: str) -> ParsedCall:
     for keyword in call.keywords:
         if keyword.arg is None:
             raise CallError("'**' arguments are not literals", _offset(text, keyword))
+        offset = _offset(text, keyword)
+        # Python reads look-alike letters (fullwidth, ligatures) as ASCII ones; a logged name never has them.
+        if text[offset : offset + len(keyword.arg)] != keyword.arg:
+            raise CallError("a keyword written with other than ASCII letters", offset)
         if keyword.arg in kwargs:
-            raise CallError(f"keyword argument repeated: {keyword.arg}", _offset(text, keyword))
+            raise CallError(f"keyword argument repeated: {keyword.arg}", offset)
         kwargs[keyword.arg] = literal_value(text, keyword.value)
     return ParsedCall(call.func.id, kwargs)
 
@@ -88,26 +94,28 @@ def _syntax_message(message: str) -> str:
     return f"not a CASA call: {message}"
 
 
-def literal_value(text: str, node: ast.expr) -> Any:
+def literal_value(text: str, node: ast.expr, depth: int = 0) -> Any:
     """The Python value of a literal node of ``text``."""
+    if depth > MAX_DEPTH:
+        raise CallError(f"brackets nest more than {MAX_DEPTH} deep: not a logged call", _offset(text, node))
     if isinstance(node, ast.Constant) and isinstance(node.value, _SCALARS):
         return node.value
     if isinstance(node, ast.Name) and node.id in FLOAT_NAMES:
         return FLOAT_NAMES[node.id]
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)) and _is_number(node.operand):
-        number = literal_value(text, node.operand)
+        number = literal_value(text, node.operand, depth)
         return -number if isinstance(node.op, ast.USub) else number
     if isinstance(node, ast.List):
-        return [literal_value(text, item) for item in node.elts]
+        return [literal_value(text, item, depth + 1) for item in node.elts]
     if isinstance(node, ast.Tuple):
-        return tuple(literal_value(text, item) for item in node.elts)
+        return tuple(literal_value(text, item, depth + 1) for item in node.elts)
     if isinstance(node, ast.Dict):
         result = {}
         for key, value in zip(node.keys, node.values):
             if key is None:
                 snippet = ast.get_source_segment(text, value) or ""
                 raise CallError(f"'**' in a dict is not a literal: **{snippet[:38]}", _offset(text, value) - 2)
-            result[literal_value(text, key)] = literal_value(text, value)
+            result[literal_value(text, key, depth + 1)] = literal_value(text, value, depth + 1)
         return result
     what = _NODE_NAMES.get(type(node), "an expression")
     if isinstance(node, ast.Constant):

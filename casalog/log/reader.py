@@ -7,17 +7,15 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from casalog.log import literals
-from casalog.log.literals import CallError, ParsedCall
 from casalog.errors import LogSyntaxError
-from casalog.log.tasks import is_known_task
+from casalog.log import literals
 from casalog.log._unwrap import unwrap
-
-Parser = Callable[[str], ParsedCall]
+from casalog.log.literals import CallError
+from casalog.log.tasks import is_known_task
 
 _CALL_START = re.compile(r"[A-Za-z_]\w*\(")
 _STAGE_HEADER = re.compile(r"# (h[a-z]*_\w+)\((.*)\)\s*$")
@@ -52,16 +50,13 @@ class LoggedCall:
     exact: bool
 
 
-def read_log(path: str | os.PathLike[str], parser: Parser = literals.parse_call) -> Iterator[LoggedCall]:
+def read_log(path: str | os.PathLike[str]) -> Iterator[LoggedCall]:
     """Yield every CASA call of a log, in log order.
 
     Parameters
     ----------
     path : str or Path
         A ``casa_commands.log``, plain or gzip-compressed, LF or CRLF.
-    parser : callable, optional
-        Turns a recovered call into a :class:`ParsedCall`; the fast standard
-        library parser by default, :func:`casalog.log.cst.parse_call` for libcst.
 
     Raises
     ------
@@ -70,7 +65,7 @@ def read_log(path: str | os.PathLike[str], parser: Parser = literals.parse_call)
     """
     name = str(path)
     with _open(path) as stream:
-        yield from _LogReader(name, parser).calls(_text_lines(name, stream))
+        yield from _LogReader(name).calls(_text_lines(name, stream))
 
 
 def _open(path: str | os.PathLike[str]) -> IO[bytes]:
@@ -104,9 +99,8 @@ def _text_lines(name: str, stream: IO[bytes]) -> Iterator[tuple[int, str]]:
 class _LogReader:
     """The line-by-line state of one log: the current stage and the open command."""
 
-    def __init__(self, filename: str, parser: Parser) -> None:
+    def __init__(self, filename: str) -> None:
         self.filename = filename
-        self.parser = parser
         self.stage: Stage | None = None
         self.comment_open = False
         self.lines: list[str] = []
@@ -155,7 +149,7 @@ class _LogReader:
         recovered = unwrap(self.lines)
         self.lines = []
         try:
-            parsed = self.parser(recovered.text)
+            parsed = literals.parse_call(recovered.text)
         except CallError as err:
             line = self.first_line + recovered.line_of(err.offset)
             raise LogSyntaxError(str(err), self.filename, line) from None

@@ -20,8 +20,12 @@ class Selection:
     fields: tuple[str, ...] = ()
     spws: tuple[str, ...] = ()
     specmodes: tuple[str, ...] = ()
-    intents: tuple[str, ...] = ("TARGET",)
+    intents: tuple[str, ...] = ()
     products: tuple[str, ...] = ()
+
+    def any(self) -> bool:
+        """Whether any criterion is set."""
+        return bool(self.fields or self.spws or self.specmodes or self.intents or self.products)
 
 
 def select(products: Sequence[Product], selection: Selection, source: str) -> list[Product]:
@@ -33,7 +37,8 @@ def select(products: Sequence[Product], selection: Selection, source: str) -> li
         When a criterion names something the log does not have (the message
         lists what it has), or nothing matches all criteria together.
     """
-    _check("field", [field_name(f) for f in selection.fields], {name for p in products for name in p.field_names}, source)
+    fields = {name for product in products for name in product.field_names}
+    _check("field", [field_name(f) for f in selection.fields], fields, source)
     _check("spw", selection.spws, {spw for p in products for spw in p.name.spws}, source)
     _check("specmode", selection.specmodes, {p.name.specmode for p in products}, source)
     _check("intent", [i.upper() for i in selection.intents], {p.name.intent for p in products}, source)

@@ -1,40 +1,90 @@
-"""Files the user names: read them whole, write them whole or not at all."""
+"""Files the user names: read them whole (within a cap), write them whole or not at all.
+
+Only regular files are read or replaced: a FIFO would hang a read, a device
+would be replaced by a plain file, ``/dev/zero`` would never end.  New files
+get the permissions the user's umask allows, as any editor's would.
+"""
 from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 
 from casalog.errors import CasaLogError
 
+#: The largest text file we read whole (cont.dat, flag templates): real ones are a few kB.
+MAX_TEXT_BYTES = 16 * 1024 * 1024
 
-def read_text(path: str) -> str:
-    """Return the text of a file the user named, line endings untouched.
+
+def read_text(path: str, *, limit: int = MAX_TEXT_BYTES) -> str:
+    """Return the text of a regular file the user named, line endings untouched.
 
     Parameters
     ----------
     path : str
-
-    Returns
-    -------
-    str
+    limit : int, optional
+        Refuse a file larger than this many bytes.
 
     Raises
     ------
     CasaLogError
-        The file cannot be read or is not UTF-8 text.
+        The file is not a regular file, is larger than ``limit``, cannot be
+        read, or is not UTF-8 text.
     """
+    require_regular_file(path)
     try:
-        with open(path, encoding="utf-8", newline="") as stream:
-            return stream.read()
-    except UnicodeDecodeError:
-        raise CasaLogError("not a UTF-8 text file", path) from None
+        with open(path, "rb") as stream:
+            data = stream.read(limit + 1)
     except OSError as err:
         raise CasaLogError(f"cannot read: {err.strerror or err}", path) from None
+    if len(data) > limit:
+        raise CasaLogError(f"larger than {limit // (1024 * 1024)} MB: not a file regen-tclean reads", path)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CasaLogError("not a UTF-8 text file", path) from None
+
+
+def require_regular_file(path: str) -> None:
+    """Raise unless ``path`` is (a link to) a regular file: never open a FIFO or a device.
+
+    Raises
+    ------
+    CasaLogError
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as err:
+        raise CasaLogError(f"cannot read: {err.strerror or err}", path) from None
+    if not stat.S_ISREG(mode):
+        raise CasaLogError("not a regular file", path)
+
+
+def check_target(path: str, *, force: bool = False) -> None:
+    """Raise the error :func:`write_atomically` would raise for ``path``, before anything is written.
+
+    Raises
+    ------
+    CasaLogError
+        ``path`` is a folder, a FIFO, a device or a dangling link; or it
+        exists and ``force`` is False.
+    """
+    if os.path.isdir(path):
+        raise CasaLogError("is a folder; name a file to write", path)
+    if os.path.islink(path) and not os.path.exists(path):
+        raise CasaLogError("is a link to nothing; remove it or name another file", path)
+    if os.path.exists(path):
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise CasaLogError("is not a regular file; name a file to write", path)
+        if not force:
+            raise CasaLogError("exists already; use --force to replace it", path)
 
 
 def write_atomically(path: str, text: str, *, force: bool = False) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder.
+
+    A link is followed: the file it points to is replaced, the link kept.
 
     Parameters
     ----------
@@ -48,15 +98,11 @@ def write_atomically(path: str, text: str, *, force: bool = False) -> None:
     Raises
     ------
     CasaLogError
-        When ``path`` exists and ``force`` is False, is a folder, or cannot be
-        written; then nothing was written.
+        See :func:`check_target`, or the file cannot be written; then nothing was written.
     """
-    if os.path.isdir(path):
-        raise CasaLogError("is a folder; name a file to write", path)
-    if os.path.exists(path) and not force:
-        raise CasaLogError("exists already; use --force to replace it", path)
+    check_target(path, force=force)
     try:
-        _replace(path, text)
+        _replace(os.path.realpath(path), text)
     except (OSError, UnicodeError) as err:
         raise CasaLogError(f"cannot write: {getattr(err, 'strerror', None) or err}", path) from None
 
@@ -84,7 +130,7 @@ def replace_keeping_backup(path: str, text: str) -> str:
     Parameters
     ----------
     path : str
-        An existing file.
+        An existing regular file.
     text : str
         Its new content, written as is (line endings included).
 
@@ -99,9 +145,10 @@ def replace_keeping_backup(path: str, text: str) -> str:
         The backup or the new file cannot be written; ``path`` is unchanged
         and no backup is left.
     """
+    require_regular_file(path)
     backup = _make_backup(path)
     try:
-        _replace(path, text)
+        _replace(os.path.realpath(path), text)
     except (OSError, UnicodeError) as err:
         # Nothing changed: the backup would only duplicate the file.
         os.unlink(backup)
@@ -110,8 +157,12 @@ def replace_keeping_backup(path: str, text: str) -> str:
 
 
 def _replace(path: str, text: str) -> None:
-    """Write ``text`` to a temp file beside ``path``, then move it onto ``path`` (keeping its mode)."""
-    handle, temp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=f".{os.path.basename(path)}.")
+    """Write ``text`` to a temp file beside ``path``, then move it onto ``path``.
+
+    An existing file keeps its mode; a new one gets the umask's.
+    """
+    # A short prefix: the temporary name must fit where a long ``path`` just fits.
+    handle, temp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=".regen-tclean-")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
@@ -119,7 +170,15 @@ def _replace(path: str, text: str) -> None:
             os.fsync(stream.fileno())
         if os.path.exists(path):
             shutil.copymode(path, temp)
+        else:
+            os.chmod(temp, 0o666 & ~_umask())
         os.replace(temp, path)
     except BaseException:
         os.unlink(temp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -5,6 +5,10 @@ import datetime
 import hashlib
 import os
 from dataclasses import dataclass
+from functools import cached_property
+
+from casalog import __version__
+from casalog.errors import UsageError
 
 
 @dataclass(frozen=True)
@@ -14,23 +18,33 @@ class Provenance:
     log: str
     command_line: str
     date: str
+    version: str = __version__
 
     @classmethod
     def now(cls, log: str, command_line: str) -> Provenance:
-        """Provenance dated now, or at ``SOURCE_DATE_EPOCH`` when that is set (reproducible output)."""
+        """Provenance dated now, or at ``SOURCE_DATE_EPOCH`` when that is set (reproducible output).
+
+        Raises
+        ------
+        UsageError
+            ``SOURCE_DATE_EPOCH`` is not a whole number of seconds in the range dates can take.
+        """
         epoch = os.environ.get("SOURCE_DATE_EPOCH")
-        moment = (
-            datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc)
-            if epoch
-            else datetime.datetime.now(tz=datetime.timezone.utc)
-        )
+        try:
+            moment = (
+                datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc)
+                if epoch is not None
+                else datetime.datetime.now(tz=datetime.timezone.utc)
+            )
+        except (ValueError, OverflowError, OSError):
+            raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a date in seconds since 1970") from None
         return cls(log, command_line, moment.strftime("%Y-%m-%d %H:%M UTC"))
 
     @property
     def log_name(self) -> str:
         return os.path.basename(self.log)
 
-    @property
+    @cached_property
     def log_sha256(self) -> str:
         """The SHA-256 of the log, read in blocks."""
         digest = hashlib.sha256()

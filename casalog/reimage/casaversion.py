@@ -19,7 +19,7 @@ ALMA pipeline does not log them in the eras where the choice matters.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from casalog.errors import CasaLogError, UsageError
@@ -228,22 +228,6 @@ _USEMASK_MODES: dict[str, tuple[CasaVersion, CasaVersion | None]] = {
 }
 
 
-@dataclass(frozen=True)
-class TcleanForVersion:
-    """tclean keyword arguments fitted to one CASA release.
-
-    Attributes
-    ----------
-    kwargs : dict
-        The arguments that release's tclean accepts, in the order given.
-    dropped : tuple of str
-        Names that were left out because that release lacks them.
-    """
-
-    kwargs: dict[str, object]
-    dropped: tuple[str, ...]
-
-
 def tclean_parameter(name: str) -> TcleanParameter:
     """Return the table entry of tclean parameter ``name``.
 
@@ -260,44 +244,19 @@ def tclean_parameter(name: str) -> TcleanParameter:
         ) from None
 
 
-def tclean_kwargs_for(kwargs: Mapping[str, object], version: CasaVersion) -> TcleanForVersion:
-    """Fit logged tclean arguments to the tclean of ``version``.
+def missing_parameters(names: Iterable[str], version: CasaVersion) -> tuple[str, ...]:
+    """The tclean parameters among ``names`` that the tclean of ``version`` lacks.
 
-    Parameters the release lacks are dropped and reported. ``interactive``
-    given as 0 or 1 (the old way to ask for a summary) becomes ``False`` or
-    ``True``: every release takes a bool, and CASA 6.7 takes nothing else.
-    The ``usemask`` value itself is kept; check it with
-    :func:`usemask_available`.
-
-    Parameters
-    ----------
-    kwargs : Mapping[str, object]
-        tclean keyword arguments as logged.
-    version : CasaVersion
-        The CASA the script will run in.
-
-    Returns
-    -------
-    TcleanForVersion
-
-    Raises
-    ------
-    CasaLogError
-        If a name is not a tclean parameter of any release we know, or
-        ``interactive`` is an int other than 0 or 1.
+    Names no release we know has are not reported here (see :func:`tclean_parameter`).
     """
-    kept: dict[str, object] = {}
-    dropped: list[str] = []
-    for name, value in kwargs.items():
-        if not tclean_parameter(name).exists_in(version):
-            dropped.append(name)
-            continue
-        if name == "interactive" and type(value) is int:
-            if value not in (0, 1):
-                raise CasaLogError(f"tclean interactive={value} is neither a bool nor 0 or 1")
-            value = bool(value)
-        kept[name] = value
-    return TcleanForVersion(kept, tuple(dropped))
+    return tuple(name for name in names if name in _BY_NAME and not _BY_NAME[name].exists_in(version))
+
+
+#: tclean's parameters in the order of its signature, for product dicts a user reads.
+TCLEAN_ORDER = tuple(parameter.name for parameter in TCLEAN_PARAMETERS)
+
+#: The first CASA whose uvcontsub writes a new MS from a ``fitspec`` (the older task is uvcontsub_old).
+NEW_UVCONTSUB = _V(6, 5)
 
 
 def usemask_available(usemask: str, version: CasaVersion) -> bool:

@@ -1,7 +1,10 @@
-"""Build the manual imaging (and self-calibration) script from a log's products.
+"""Plan the manual imaging (and self-calibration) script of a log's products.
 
-The products' tclean calls are rewritten with libcst (:mod:`casalog.reimage.rules`);
-everything CASA runs around them lives in ``templates/reimage.py.j2``.
+Each product's logged tclean call is rewritten by the rules of
+:mod:`casalog.reimage.rules`; which products self-calibration uses and why
+is decided here; everything CASA runs around them is in
+``templates/reimage.py.j2``, which derives at run time what the product dicts
+tell (image names, measurement sets, selections), so editing a dict is safe.
 """
 from __future__ import annotations
 
@@ -10,55 +13,31 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from casalog import __version__
-from casalog.reimage.casaversion import DEFAULT_VERSION, CasaVersion, tclean_kwargs_for, tclean_parameter, usemask_available
 from casalog.contdat import ContDat
 from casalog.contdat.edit import find_field, find_spw
 from casalog.errors import CasaLogError, SelectionError
-from casalog.log.products import Product, as_list
+from casalog.log.facts import LogFacts
+from casalog.log.products import Product
 from casalog.output.provenance import Provenance
-from casalog.log.reader import LoggedCall
-from casalog.reimage.rules import Code, DropArguments, OneArgumentPerLine, RenameCallee, SetArguments, rewrite
+from casalog.output.quoting import QuotingError, Source, literal
 from casalog.output.templating import render
+from casalog.reimage import rules
+from casalog.reimage.casaversion import (
+    NEW_UVCONTSUB,
+    TCLEAN_ORDER,
+    missing_parameters,
+    tclean_parameter,
+    usemask_available,
+)
+from casalog.reimage.options import ImagingOptions, SelfcalOptions
 
 # A change that removes the keyword instead of setting it.
 _DROP = object()
 # Used when a product has no iter1 call to copy the pipeline's cleaning depth from.
 DEFAULT_NITER = 100000
+#: How many of the pipeline's ranked reference antennas the script passes to gaincal.
 REFANT_COUNT = 5
-
-
-@dataclass(frozen=True)
-class ImagingOptions:
-    """How to change the pipeline's cleaning; None keeps what the log has."""
-
-    interactive: bool = True
-    mask: str | None = None
-    datacolumn: str | None = None
-    savemodel: str = "modelcolumn"
-    robust: float | None = None
-    uvtaper: tuple[str, ...] | None = None
-    niter: int | None = None
-    threshold: str | None = None
-    nsigma: float | None = None
-    cell: str | None = None
-    imsize: tuple[int, ...] | None = None
-    width: str | None = None
-    nbins: int | None = None
-    deconvolver: str | None = None
-    scales: tuple[int, ...] | None = None
-    parallel: bool = False
-    casa_version: CasaVersion = DEFAULT_VERSION
-    continuum: ContDat | None = None
-
-
-@dataclass(frozen=True)
-class SelfcalOptions:
-    """Self-calibration rounds; ``refant`` None reads it from the log's gaincal calls."""
-
-    solints: tuple[str, ...] = ("inf", "30s", "int")
-    amplitude: bool = False
-    refant: str | None = None
+_CONTINUUM = ("mfs", "cont")
 
 
 @dataclass(frozen=True)
@@ -67,43 +46,45 @@ class ProductPlan:
 
     number: int
     product: Product
-    call: LoggedCall
-    params: str
+    params: Source
+    threshold: Source
     notes: tuple[str, ...]
-    vis: tuple[str, ...]
-    threshold: str
-    image_suffix: str
-    continuum: bool
-    datacolumn: str
 
     @property
     def stem(self) -> str:
         return self.product.stem
 
     @property
+    def call(self) -> Any:
+        return self.product.call
+
+    @property
     def short(self) -> str:
         """The stem without the OUS prefix, for step titles."""
         return self.product.stem.split(".", 1)[-1]
 
+    @property
+    def pipeline_image(self) -> Source:
+        """The pipeline's own image of the product, as the script finds it in its folder."""
+        return literal(posixpath.basename(str(self.call.kwargs.get("imagename", ""))))
+
 
 @dataclass(frozen=True)
-class SelfcalPlan:
-    """Self-calibration of one continuum product on its own copy of the data."""
+class TargetPlan:
+    """Self-calibration of one science target: its continuum product and the cubes that benefit."""
 
-    product: int
-    vis: tuple[str, ...]
-    imagename: str
-    image_suffix: str
-    datacolumn: str
+    number: int
     field: str
-    spw: str
-    combine: str
-    spwmap: tuple[int, ...]
-    solints: tuple[str, ...]
-    amplitude: bool
-    refant: str | dict[str, str]
+    label: str
+    continuum: int
+    cubes: tuple[int, ...]
+    refant: Source
     refant_origin: str
-    note: str
+    notes: tuple[str, ...]
+
+    @property
+    def cube_list(self) -> Source:
+        return Source(", ".join(str(number) for number in self.cubes))
 
 
 @dataclass(frozen=True)
@@ -113,23 +94,38 @@ class Step:
     kind: str
     title: str
     product: int = 0
+    target: TargetPlan | None = None
+
+
+@dataclass(frozen=True)
+class Script:
+    """A written script, the warnings to show and what it holds."""
+
+    text: str
+    warnings: tuple[str, ...]
+    products: int
+    steps: int
+
+    @property
+    def summary(self) -> str:
+        return f"{self.products} product{'s' * (self.products != 1)}, {self.steps} steps"
 
 
 def build_script(
     products: Sequence[Product],
-    gaincal_calls: Sequence[LoggedCall],
+    facts: LogFacts,
     imaging: ImagingOptions,
     selfcal: SelfcalOptions | None,
     provenance: Provenance,
-) -> tuple[str, list[str]]:
-    """The script text and the warnings to show the user.
+) -> Script:
+    """Plan and write the script.
 
     Parameters
     ----------
     products : sequence of Product
         The selected products, in log order.
-    gaincal_calls : sequence of LoggedCall
-        The log's gaincal calls, to find the pipeline's reference antennas.
+    facts : LogFacts
+        The log's facts (reference antennas).
     imaging, selfcal : ImagingOptions, SelfcalOptions or None
         What to change; ``selfcal`` None writes no self-calibration steps.
     provenance : Provenance
@@ -138,38 +134,47 @@ def build_script(
     Raises
     ------
     SelectionError
-        When self-calibration is asked for a selection without a continuum product.
+        Self-calibration of a selection without a continuum product.
+    CasaLogError
+        A logged value that cannot be written as a literal (infinite, not a number).
     """
     warnings: list[str] = []
     plans = [_product_plan(number, product, imaging, warnings) for number, product in enumerate(products, 1)]
-    selfcal_plan = _selfcal_plan(plans, gaincal_calls, selfcal, provenance.log) if selfcal else None
+    targets = _targets(plans, facts, selfcal, warnings) if selfcal else []
     steps = [Step("check", "Check that the measurement sets are here")]
     for plan in plans:
         steps.append(Step("clean", f"Clean {plan.short}", plan.number))
         steps.append(Step("model", f"Fill and check the model of {plan.short}", plan.number))
-    if selfcal_plan:
-        short = plans[selfcal_plan.product - 1].short
+    for target in targets:
+        field = target.field
         steps += [
-            Step("split", f"Split the imaged column of {short} for self-calibration"),
-            Step("selfcal_start", f"Clean the split data of {short} and fill its model"),
-            Step("selfcal", f"Self-calibrate {short}"),
+            Step("split", f"Copy the continuum data of {field} for self-calibration", target=target),
+            Step("initial", f"Image the copied continuum of {field} to its own noise", target=target),
+            Step("plan", f"Plan the solution intervals of {field} from its data", target=target),
+            Step("rounds", f"Self-calibrate {field}", target=target),
+            Step("final", f"Final continuum image of {field}", target=target),
         ]
-    steps.append(Step("export", "Export the final images to FITS"))
+        if target.cubes:
+            steps.append(Step("line", f"Apply the solutions of {field} to copies of its line data", target=target))
+            steps += [
+                Step("cube", f"Clean {plans[n - 1].short} after self-calibration", n, target) for n in target.cubes
+            ]
+    steps.append(Step("export", "Export the images to FITS and write reimage_summary.json"))
     text = render(
         "reimage.py.j2",
-        version=__version__,
-        date=provenance.date,
-        log_name=provenance.log_name,
-        log_sha256=provenance.log_sha256,
-        command_line=provenance.command_line,
+        provenance=provenance,
         interactive=imaging.interactive,
         parallel=imaging.parallel,
         products=plans,
-        selfcal=selfcal_plan,
+        targets=targets,
         steps=steps,
-        all_vis=sorted({vis for plan in plans for vis in plan.vis}),
+        solints=literal(list(selfcal.solints) if selfcal and selfcal.solints else None),
+        amplitude=bool(selfcal and selfcal.amplitude),
+        has_nsigma=tclean_parameter("nsigma").exists_in(imaging.casa_version),
+        new_uvcontsub=imaging.casa_version >= NEW_UVCONTSUB,
+        uses_contdat=imaging.continuum is not None,
     )
-    return text, warnings
+    return Script(text, tuple(warnings), len(plans), len(steps))
 
 
 def _product_plan(number: int, product: Product, imaging: ImagingOptions, warnings: list[str]) -> ProductPlan:
@@ -178,25 +183,23 @@ def _product_plan(number: int, product: Product, imaging: ImagingOptions, warnin
     changes: dict[str, Any] = {}
     if product.iteration != 1:
         note = (
-            f"the log has no iter1 call for {product.stem}; built from the iter{product.iterations[-1]} "
+            f"the log has no iter1 call for {product.stem}; built from the iter{product.iteration} "
             f"call at line {call.first_line} with the pipeline's iter1 settings and "
-            f"niter={imaging.niter or DEFAULT_NITER}; "
-            f"set THRESHOLD_{number}, the dirty image has none"
+            f"niter={imaging.niter or DEFAULT_NITER}; set THRESHOLD_{number}, the dirty image has none"
         )
         notes.append(note)
         warnings.append(f"{call.filename}:{call.first_line}: warning: {note}")
         changes["niter"] = DEFAULT_NITER
     kwargs = call.kwargs
-    imagename = posixpath.basename(product.stem) + ".manual"
-    vis = [posixpath.basename(name) for name in as_list(kwargs.get("vis"))]
+    vis = [posixpath.basename(name) for name in product.vis]
     changes.update(
         vis=vis,
-        imagename=imagename,
-        interactive=Code("INTERACTIVE"),
+        imagename=posixpath.basename(product.stem) + ".manual",
+        interactive=rules.Code(Source("INTERACTIVE")),
         calcres=True,
         calcpsf=True,
         restart=False,
-        threshold=Code(f"THRESHOLD_{number}"),
+        threshold=rules.Code(Source(f"THRESHOLD_{number}")),
         restoration=True,
         pbcor=True,
         savemodel="none" if imaging.parallel else imaging.savemodel,
@@ -206,45 +209,32 @@ def _product_plan(number: int, product: Product, imaging: ImagingOptions, warnin
     changes.update(_imaging_changes(kwargs, imaging, notes))
     if imaging.continuum is not None:
         changes.update(_continuum_changes(product, vis, imaging.continuum, notes))
-    dropped = _unsupported({**kwargs, **changes}, imaging.casa_version, notes)
-    drop = dropped | {name for name, value in changes.items() if value is _DROP}
-    params = rewrite(
-        call.text,
-        SetArguments({name: value for name, value in changes.items() if name not in drop}),
-        DropArguments(drop),
-        RenameCallee("dict"),
-        OneArgumentPerLine(),
+    drop = set(_unsupported({**kwargs, **changes}, imaging, notes))
+    drop |= {name for name, value in changes.items() if value is _DROP}
+    call_record = rules.rewrite(
+        rules.Call.of(kwargs),
+        rules.set_values({name: value for name, value in changes.items() if name not in drop}),
+        rules.drop(drop),
+        rules.in_order(TCLEAN_ORDER),
     )
-    threshold = imaging.threshold or kwargs.get("threshold") or "0.0mJy"
-    deconvolver = changes.get("deconvolver", kwargs.get("deconvolver"))
-    return ProductPlan(
-        number=number,
-        product=product,
-        call=call,
-        params=params,
-        notes=tuple(notes),
-        vis=tuple(vis),
-        threshold=threshold,
-        image_suffix=".image.tt0" if deconvolver == "mtmfs" else ".image",
-        continuum=imaging.continuum is not None and "spw" in changes,
-        # tclean images CORRECTED_DATA unless told otherwise.
-        datacolumn=str(changes.get("datacolumn", kwargs.get("datacolumn", "corrected"))),
-    )
+    try:
+        params = rules.as_dict_source(call_record)
+        threshold = literal(imaging.threshold or kwargs.get("threshold") or "0.0mJy")
+    except QuotingError as err:
+        raise CasaLogError(f"tclean call of {product.stem}: {err}", call.filename, call.first_line) from None
+    return ProductPlan(number, product, params, threshold, tuple(notes))
 
 
-def _unsupported(kwargs: dict[str, Any], version: CasaVersion, notes: list[str]) -> set[str]:
-    """Names the target CASA's tclean lacks; unknown names are kept, with a note."""
-    known = {}
-    for name, value in kwargs.items():
+def _unsupported(kwargs: dict[str, Any], imaging: ImagingOptions, notes: list[str]) -> tuple[str, ...]:
+    """Names the target CASA's tclean lacks; names no CASA we know has are kept, with a note."""
+    for name in kwargs:
         try:
             tclean_parameter(name)
         except CasaLogError:
             notes.append(f"{name} is no tclean parameter regen-tclean knows; kept as logged")
-        else:
-            known[name] = value
-    dropped = set(tclean_kwargs_for(known, version).dropped)
+    dropped = missing_parameters(kwargs, imaging.casa_version)
     if dropped:
-        notes.append(f"dropped {', '.join(sorted(dropped))}: not tclean parameters of CASA {version}")
+        notes.append(f"dropped {', '.join(sorted(dropped))}: not tclean parameters of CASA {imaging.casa_version}")
     return dropped
 
 
@@ -254,8 +244,10 @@ def _mask_changes(kwargs: dict[str, Any], imaging: ImagingOptions, notes: list[s
         # pipeline's Cycle 4 cleanmask would otherwise override it.
         return {"usemask": "user", "mask": ""}
     if imaging.mask is not None:
+        notes.append("batch cleaning inside the mask given with --mask")
         return {"usemask": "user", "mask": imaging.mask}
     if kwargs.get("usemask") == "auto-multithresh" and usemask_available("auto-multithresh", imaging.casa_version):
+        notes.append("batch cleaning with the pipeline's auto-multithresh mask")
         return {}
     notes.append("batch mode without --mask or a usable automask: cleaning inside the PB=0.3 mask")
     return {"usemask": "pb", "pbmask": 0.3, "mask": _DROP}
@@ -284,7 +276,7 @@ def _imaging_changes(kwargs: dict[str, Any], imaging: ImagingOptions, notes: lis
 
 def _continuum_changes(product: Product, vis: list[str], contdat: ContDat, notes: list[str]) -> dict[str, Any]:
     """Select a continuum image's cont.dat ranges, as channels of each MS when the script runs."""
-    if product.name.specmode not in ("mfs", "cont"):
+    if product.name.specmode not in _CONTINUUM:
         return {}
     names = [name for name in product.field_names if name in contdat.field_names()]
     field = find_field(contdat, names[0] if names else product.field)
@@ -311,76 +303,86 @@ def _continuum_changes(product: Product, vis: list[str], contdat: ContDat, notes
         raise SelectionError(f"cont.dat mixes frames {sorted(frames)} for field {field.name}", contdat.filename)
     notes.append(f"continuum only: the ranges of {contdat.filename or 'cont.dat'} for {field.name}")
     frame = frames.pop() if frames else "LSRK"
-    return {"spw": Code(f"continuum_spw({vis!r}, {field.name!r}, {ranges!r}, {frame!r})")}
+    arguments = ", ".join(literal(value) for value in (vis, field.name, ranges, frame))
+    return {"spw": rules.Code(Source(f"continuum_spw({arguments})"))}
 
 
-def _selfcal_plan(
-    plans: list[ProductPlan],
-    gaincal_calls: Sequence[LoggedCall],
-    options: SelfcalOptions,
-    source: str,
-) -> SelfcalPlan:
-    continuum = [plan for plan in plans if plan.product.name.specmode in ("mfs", "cont")]
+def _targets(
+    plans: list[ProductPlan], facts: LogFacts, options: SelfcalOptions, warnings: list[str]
+) -> list[TargetPlan]:
+    """One self-calibration per science target with a continuum product; every product left out is said."""
+    by_field: dict[str, list[ProductPlan]] = {}
+    for plan in plans:
+        if plan.product.name.intent == "TARGET":
+            by_field.setdefault(plan.product.field, []).append(plan)
+    if not any(p.product.name.specmode in _CONTINUUM for group in by_field.values() for p in group):
+        raise SelectionError(
+            "self-calibration needs a continuum (mfs or cont) product of a science target in the selection", facts.log
+        )
+    targets: list[TargetPlan] = []
+    for field, group in by_field.items():
+        continuum = _continuum_product(group)
+        if continuum is None:
+            _left_out(warnings, group, f"no mfs or cont product of {field} is selected to self-calibrate it with")
+            continue
+        notes: list[str] = []
+        pipeline_selfcal = [p.number for p in group if p.product.name.datatype == "selfcal"]
+        if pipeline_selfcal and continuum.number not in pipeline_selfcal:
+            notes.append(
+                f"The pipeline self-calibrated {field} already (product {pipeline_selfcal[0]}); product "
+                f"{continuum.number} starts again from the regular calibration. Select another with --product."
+            )
+        cubes = tuple(p.number for p in group if p.product.name.specmode in ("cube", "repBW"))
+        left = [p for p in group if p is not continuum and p.number not in cubes]
+        reason = f"the aggregate continuum (product {continuum.number}) is self-calibrated instead"
+        for plan in left:
+            notes.append(f"product {plan.number} ({plan.short}) is not made again after self-calibration: {reason}")
+        _left_out(warnings, left, reason)
+        refant, origin = _refant(continuum, facts, options)
+        targets.append(
+            TargetPlan(
+                number=len(targets) + 1,
+                field=field,
+                label=continuum.product.name.field,
+                continuum=continuum.number,
+                cubes=cubes,
+                refant=refant,
+                refant_origin=origin,
+                notes=tuple(notes),
+            )
+        )
+    return targets
+
+
+def _continuum_product(group: list[ProductPlan]) -> ProductPlan | None:
+    """The aggregate continuum (it has the most signal), regular calibration first; else the first mfs."""
+    continuum = [p for p in group if p.product.name.specmode in _CONTINUUM]
     if not continuum:
-        raise SelectionError("self-calibration needs a continuum (mfs or cont) product in the selection", source)
-    # The aggregate continuum has the most signal; otherwise the first continuum image.
-    plan = next((p for p in continuum if p.product.name.specmode == "cont"), continuum[0])
-    pipeline_selfcal = [p.number for p in plans if p.product.name.datatype == "selfcal"]
-    note = (
-        f"The pipeline self-calibrated this target already (product {pipeline_selfcal[0]}); product "
-        f"{plan.number} starts again from the regular calibration. Select another with --product."
-        if pipeline_selfcal and plan.number not in pipeline_selfcal
-        else ""
-    )
-    kwargs = plan.call.kwargs
-    spws = [int(spw) for spw in plan.product.name.spws]
-    vis = tuple(posixpath.splitext(name)[0] + "_selfcal.ms" for name in plan.vis)
-    refant, origin = _refant(gaincal_calls, options, dict(zip(vis, plan.vis)))
-    # combine='spw' labels the solutions with the lowest spw; every spw id up to the highest must map to it.
-    spwmap = (min(spws),) * (max(spws) + 1) if len(spws) > 1 else ()
-    return SelfcalPlan(
-        product=plan.number,
-        vis=vis,
-        imagename=posixpath.basename(plan.stem) + ".selfcal",
-        image_suffix=plan.image_suffix,
-        datacolumn=plan.datacolumn,
-        field=str(kwargs.get("field", "")),
-        spw=",".join(str(spw) for spw in spws),
-        combine="spw" if spwmap else "",
-        spwmap=spwmap,
-        solints=options.solints,
-        amplitude=options.amplitude,
-        refant=refant,
-        refant_origin=origin,
-        note=note,
+        return None
+    return min(
+        continuum,
+        key=lambda p: (p.product.name.specmode != "cont", p.product.name.datatype == "selfcal", p.number),
     )
 
 
-def _refant(
-    gaincal_calls: Sequence[LoggedCall], options: SelfcalOptions, sources: dict[str, str]
-) -> tuple[str | dict[str, str], str]:
-    """Reference antennas for each self-calibration MS, from the gaincal of its execution block.
+def _left_out(warnings: list[str], plans: list[ProductPlan], reason: str) -> None:
+    for plan in plans:
+        call = plan.call
+        warnings.append(
+            f"{call.filename}:{call.first_line}: note: self-calibration leaves out product {plan.number} "
+            f"({plan.short}): {reason}"
+        )
 
-    ``sources`` maps each self-calibration MS to the MS it was split from,
-    whose name starts with the execution block's.
-    """
+
+def _refant(continuum: ProductPlan, facts: LogFacts, options: SelfcalOptions) -> tuple[Source, str]:
+    """Reference antennas per execution block, from the pipeline's gaincal calls, or ``--refant``."""
     if options.refant is not None:
-        return options.refant, "given with --refant."
-    by_block = {}
-    for call in gaincal_calls:
-        listed = [name for name in str(call.kwargs.get("refant", "")).split(",") if name]
-        if listed:
-            block = posixpath.splitext(posixpath.basename(str(call.kwargs.get("vis", ""))))[0]
-            by_block[block] = ",".join(listed[:REFANT_COUNT])
-    if not by_block:
-        return "", "the log has no gaincal call with a refant list, so CASA picks one; better set it."
-    latest = list(by_block.values())[-1]
-    longest_first = sorted(by_block, key=len, reverse=True)
-    chosen = {
-        vis: next((by_block[block] for block in longest_first if source.startswith(block)), latest)
-        for vis, source in sources.items()
-    }
-    origin = f"the first {REFANT_COUNT} of the pipeline's list in the gaincal calls of each execution block."
+        return literal(options.refant), "given with --refant."
+    vis = [posixpath.basename(name) for name in continuum.product.vis]
+    chosen = {name: ",".join(facts.refants_for(name)[:REFANT_COUNT]) for name in vis}
+    if not any(chosen.values()):
+        return literal(""), "the log has no gaincal call with a refant list, so CASA picks one; better set it."
+    origin = f"the first {REFANT_COUNT} of the pipeline's ranking in the gaincal calls of each execution block."
     if len(set(chosen.values())) == 1:
-        return next(iter(chosen.values())), origin
-    return chosen, origin
+        return literal(next(iter(chosen.values()))), origin
+    return literal(chosen), origin

@@ -13,25 +13,17 @@ VLA deliveries are not covered.
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
-import posixpath
-import re
-from collections.abc import Iterable, Iterator, Mapping
 
-from casalog import __version__
 from casalog.errors import CasaLogError, SelectionError, UsageError
-from casalog.log.products import products
-from casalog.output.provenance import Provenance
-from casalog.log.reader import LoggedCall, Stage, read_log
+from casalog.log.facts import LogFacts
+from casalog.log.products import field_name
 from casalog.log.selection import listed
+from casalog.output.provenance import Provenance
 from casalog.output.templating import render
 
 #: The pipeline's default Briggs robust, used when none is asked for.
 DEFAULT_ROBUST = 0.5
-ROBUST_RANGE = (-2.0, 2.0)
-
-_NUMBER = re.compile(r"[0-9]+")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,23 +78,6 @@ RECIPES = {
 
 
 @dataclasses.dataclass(frozen=True)
-class LogFacts:
-    """What the recipes need to know of a log.
-
-    ``fields`` maps every accepted spelling of a science target (the field name
-    the pipeline selected, and the sanitised name in image names) to the name
-    the pipeline tasks take.  ``guide_interface`` is False when the log's stages
-    were called without ``pipelinemode`` (a pipeline newer than the guide's).
-    """
-
-    log: str
-    measurement_sets: tuple[str, ...]
-    spws: tuple[str, ...]
-    fields: Mapping[str, str]
-    guide_interface: bool
-
-
-@dataclasses.dataclass(frozen=True)
 class Inputs:
     """The values of a script's USER SET INPUTS block, already checked."""
 
@@ -113,142 +88,36 @@ class Inputs:
     robust: float = DEFAULT_ROBUST
 
 
-def read_facts(path: str) -> LogFacts:
-    """Read the measurement sets, science spws and fields of a log.
-
-    Parameters
-    ----------
-    path : str
-        A ``casa_commands.log``.
-
-    Raises
-    ------
-    CasaLogError
-        The log cannot be read or comes from the VLA pipeline.
-    """
-    stages: set[Stage] = set()
-    imported: list[str] = []
-    spws: set[str] = set()
-    fields: dict[str, str] = {}
-    for product in products(_note_calls(read_log(path), stages, imported)):
-        if product.name.intent != "TARGET":
-            continue
-        spws.update(product.name.spws)
-        for spelling in product.field_names:
-            fields.setdefault(spelling, product.field)
-    if any(stage.name.startswith("hifv_") for stage in stages):
-        raise CasaLogError(
-            "a VLA pipeline log: the recipes use the ALMA pipeline tasks and do not cover VLA data", path
-        )
-    return LogFacts(
-        log=path,
-        measurement_sets=tuple(dict.fromkeys(imported)),
-        spws=tuple(sorted(spws, key=int)),
-        fields=fields,
-        guide_interface=not stages or any("pipelinemode" in stage.call for stage in stages),
-    )
-
-
-def _note_calls(calls: Iterable[LoggedCall], stages: set[Stage], imported: list[str]) -> Iterator[LoggedCall]:
-    for call in calls:
-        if call.stage is not None:
-            stages.add(call.stage)
-        if call.task == "importasdm" and isinstance(call.kwargs.get("vis"), str):
-            imported.append(posixpath.basename(call.kwargs["vis"]))
-        yield call
-
-
-def parse_spws(text: str) -> tuple[str, ...]:
-    """Split ``--spw 17,23`` into spw ids, in the order given.
-
-    Raises
-    ------
-    UsageError
-        An entry is not a spw id, or one is given twice.
-    """
-    items = [item.strip() for item in text.split(",")]
-    for item in items:
-        if not _NUMBER.fullmatch(item):
-            raise UsageError(f"--spw {text!r}: {item!r} is not a spw id; give ids separated by commas, e.g. 17,23")
-    spws = tuple(str(int(item)) for item in items)
-    _no_repeats("--spw", spws)
-    return spws
-
-
-def parse_nbins(text: str, spws: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
-    """Read ``--nbins 17:8,23:2`` for the selected ``spws``, in their order.
-
-    Raises
-    ------
-    UsageError
-        A malformed entry, a bin count below 1, a spw that is not selected
-        or given twice, or a selected spw without an entry.
-    """
-    given: dict[str, int] = {}
-    for item in text.split(","):
-        spw, _, count = (part.strip() for part in item.partition(":"))
-        if not _NUMBER.fullmatch(spw) or not count:
-            raise UsageError(f"--nbins {text!r}: {item.strip()!r} is not SPW:N; write e.g. 17:8,23:1")
-        spw = str(int(spw))
-        if not _NUMBER.fullmatch(count) or int(count) < 1:
-            raise UsageError(f"--nbins {text!r}: the bin count of spw {spw} must be a whole number of at least 1")
-        if spw not in spws:
-            raise UsageError(f"--nbins {text!r}: spw {spw} is not selected with --spw ({','.join(spws)})")
-        if spw in given:
-            raise UsageError(f"--nbins {text!r}: spw {spw} is given twice")
-        given[spw] = int(count)
-    missing = [spw for spw in spws if spw not in given]
-    if missing:
-        raise UsageError(
-            f"--nbins {text!r}: no entry for spw {', '.join(missing)}; every selected spw needs one (1 = no binning)"
-        )
-    return tuple((spw, given[spw]) for spw in spws)
-
-
-def parse_fields(text: str) -> tuple[str, ...]:
-    """Split ``--field A,B`` into names, in the order given.
-
-    Raises
-    ------
-    UsageError
-        An empty name, or one given twice.
-    """
-    names = tuple(item.strip() for item in text.split(","))
-    if not all(names):
-        raise UsageError(f"--field {text!r}: an empty field name; give names separated by commas")
-    _no_repeats("--field", names)
-    return names
-
-
-def check_robust(robust: float) -> float:
-    """Return ``robust`` if Briggs weighting accepts it.
-
-    Raises
-    ------
-    UsageError
-        Outside -2 to 2 (or not a number).
-    """
-    low, high = ROBUST_RANGE
-    if not (math.isfinite(robust) and low <= robust <= high):
-        raise UsageError(f"--robust {robust}: Briggs robust must lie between {low:g} and {high:g}")
-    return robust
-
-
 def checked(inputs: Inputs, facts: LogFacts) -> Inputs:
     """Check the spws and fields of ``inputs`` against the log; fields get the pipeline's names.
 
     Raises
     ------
     CasaLogError
-        The log names no measurement set (it has no importasdm call).
+        A VLA log, or a log that names no measurement set.
     SelectionError
         A spw or field that no science-target image of the log has.
+    UsageError
+        ``--nbins`` without an entry for each selected spw, or with one for another spw.
     """
-    if not facts.measurement_sets:
+    if facts.vla:
         raise CasaLogError(
-            "the log has no importasdm call, so it does not say which measurement sets to use", facts.log
+            "a VLA pipeline log: the recipes use the ALMA pipeline tasks and do not cover VLA data", facts.log
         )
+    if not facts.measurement_sets:
+        raise CasaLogError("the log names no measurement set (no importasdm call, no imaged data)", facts.log)
     check_spws(inputs.spws, facts)
+    given = dict(inputs.nbins)
+    missing = [spw for spw in inputs.spws if spw not in given]
+    extra = [spw for spw in given if spw not in inputs.spws]
+    if inputs.nbins and (missing or extra):
+        text = ",".join(f"{spw}:{count}" for spw, count in inputs.nbins)
+        raise UsageError(
+            f"--nbins {text}: " + (f"spw {', '.join(extra)} is not selected with --spw ({','.join(inputs.spws)})"
+                                   if extra else f"no entry for spw {', '.join(missing)}; every selected spw needs "
+                                   "one (1 = no binning)")
+        )
+    inputs = dataclasses.replace(inputs, nbins=tuple((spw, given[spw]) for spw in inputs.spws if spw in given))
     return dataclasses.replace(inputs, fields=pipeline_fields(inputs.fields, facts))
 
 
@@ -261,9 +130,10 @@ def check_spws(spws: tuple[str, ...], facts: LogFacts) -> None:
         Naming the first unknown spw and listing the valid ones.
     """
     for spw in spws:
-        if spw not in facts.spws:
+        if spw not in facts.science_spws:
             raise SelectionError(
-                f"spw {spw} is not among the science-target images of this log; valid spws: {listed(facts.spws)}",
+                f"spw {spw} is not among the science-target images of this log; valid spws: "
+                f"{listed(facts.science_spws)}",
                 facts.log,
             )
 
@@ -276,14 +146,15 @@ def pipeline_fields(names: tuple[str, ...], facts: LogFacts) -> tuple[str, ...]:
     SelectionError
         Naming the first unknown field and listing the valid ones.
     """
+    fields = facts.science_fields
     for name in names:
-        if name not in facts.fields:
+        if field_name(name) not in fields:
             raise SelectionError(
                 f"field {name!r} is not among the science targets of this log; valid fields: "
-                f"{listed(sorted(set(facts.fields.values())))}",
+                f"{listed(sorted(set(fields.values())))}",
                 facts.log,
             )
-    chosen = tuple(dict.fromkeys(facts.fields[name] for name in names))
+    chosen = tuple(dict.fromkeys(fields[field_name(name)] for name in names))
     if len(chosen) < len(names):
         raise UsageError(f"--field {','.join(names)!r}: a field is named twice (by its image name and its own name)")
     return chosen
@@ -306,12 +177,8 @@ def build(recipe: Recipe, inputs: Inputs, facts: LogFacts, provenance: Provenanc
     """
     return render(
         recipe.template,
-        version=__version__,
-        date=provenance.date,
-        command_line=provenance.command_line,
+        provenance=provenance,
         script_name=os.path.basename(output) if output else "<this file>",
-        log_name=provenance.log_name,
-        log_sha256=provenance.log_sha256,
         guide_interface=facts.guide_interface,
         needs_contdat=recipe.needs_contdat,
         title=inputs.title,
@@ -321,9 +188,3 @@ def build(recipe: Recipe, inputs: Inputs, facts: LogFacts, provenance: Provenanc
         fields=",".join(inputs.fields),
         robust=inputs.robust,
     )
-
-
-def _no_repeats(option: str, values: tuple[str, ...]) -> None:
-    for value in values:
-        if values.count(value) > 1:
-            raise UsageError(f"{option}: {value} is given twice")

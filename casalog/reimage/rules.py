@@ -1,167 +1,115 @@
-"""Rewrite a logged call with libcst, one transformer per rule.
+"""Rewrite a logged tclean call, one rule per change.
 
-Each transformer changes only the call it is given and returns the node
-unchanged when its rule does not apply, so every value a rule does not touch
-keeps the text it had in the log.
+A rule takes a :class:`Call` and returns a new one, or the same object when it
+does not apply; :func:`rewrite` applies rules in turn.  The result is written
+as ``dict(key=value, ...)`` with every value a literal made by
+:func:`casalog.output.quoting.literal` (or a :class:`Code` name of the script
+itself), one keyword a line.
+
+The rules work on parsed values rather than on a syntax tree so that memory
+stays proportional to the call: a syntax tree of a logged list with a million
+items takes gigabytes.
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import libcst as cst
+from casalog.output.quoting import Source, literal
 
-from casalog.log.cst import parse_call_node
+#: Lists written longer than this many characters get one item a line.
+LONG_LIST = 72
+INDENT = " " * 4
 
 
 @dataclass(frozen=True)
 class Code:
-    """A value written as this Python source (a name of the generated script), not as a literal."""
+    """A value written as Python source of the script itself (a name such as ``INTERACTIVE``)."""
 
-    source: str
-
-
-class _OuterCallRule(cst.CSTTransformer):
-    """A rule for the logged call itself, not for calls a new value may hold."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._depth = 0
-
-    def visit_Call(self, node: cst.Call) -> bool:
-        self._depth += 1
-        return True
-
-    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
-        self._depth -= 1
-        return self.apply(updated_node) if self._depth == 0 else updated_node
-
-    def apply(self, updated_node: cst.Call) -> cst.Call:
-        """The rewritten call, or ``updated_node`` itself when the rule does not apply."""
-        raise NotImplementedError
+    source: Source
 
 
-class SetArguments(_OuterCallRule):
+@dataclass(frozen=True)
+class Call:
+    """A call's keyword arguments in order; values are plain literals or :class:`Code`."""
+
+    arguments: tuple[tuple[str, Any], ...]
+
+    @classmethod
+    def of(cls, kwargs: Mapping[str, Any]) -> Call:
+        return cls(tuple(kwargs.items()))
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return next((value for key, value in self.arguments if key == name), default)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(key for key, _ in self.arguments)
+
+
+Rule = Callable[[Call], Call]
+
+
+def set_values(values: Mapping[str, Any]) -> Rule:
     """Give keywords new values: in place where the call has them, appended where not."""
 
-    def __init__(self, values: Mapping[str, Any]) -> None:
-        super().__init__()
-        self.values = values
+    def rule(call: Call) -> Call:
+        if not values:
+            return call
+        present = set(call.names)
+        changed = tuple((key, values.get(key, value)) for key, value in call.arguments)
+        added = tuple((key, value) for key, value in values.items() if key not in present)
+        return Call(changed + added)
 
-    def apply(self, updated_node: cst.Call) -> cst.Call:
-        if not self.values:
-            return updated_node
-        present = {arg.keyword.value for arg in updated_node.args if arg.keyword}
-        args = [
-            arg.with_changes(value=_expression(self.values[arg.keyword.value]))
-            if arg.keyword and arg.keyword.value in self.values
-            else arg
-            for arg in updated_node.args
-        ]
-        args += [
-            cst.Arg(keyword=cst.Name(name), value=_expression(value), equal=cst.AssignEqual(
-                whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")))
-            for name, value in self.values.items()
-            if name not in present
-        ]
-        return updated_node.with_changes(args=_with_commas(args))
+    return rule
 
 
-class DropArguments(_OuterCallRule):
+def drop(names: Collection[str]) -> Rule:
     """Remove keywords the target CASA does not know or the rewrite does not want."""
 
-    def __init__(self, names: Collection[str]) -> None:
-        super().__init__()
-        self.names = names
+    def rule(call: Call) -> Call:
+        kept = tuple((key, value) for key, value in call.arguments if key not in names)
+        return call if len(kept) == len(call.arguments) else Call(kept)
 
-    def apply(self, updated_node: cst.Call) -> cst.Call:
-        kept = [arg for arg in updated_node.args if not (arg.keyword and arg.keyword.value in self.names)]
-        if len(kept) == len(updated_node.args):
-            return updated_node
-        return updated_node.with_changes(args=_with_commas(kept))
+    return rule
 
 
-class RenameCallee(_OuterCallRule):
-    """Call another name with the same arguments (``tclean(...)`` becomes ``dict(...)``)."""
+def in_order(order: Sequence[str]) -> Rule:
+    """Put keywords in ``order`` (a task's signature); names it lacks keep their order at the end."""
+    rank = {name: index for index, name in enumerate(order)}
 
-    def __init__(self, name: str) -> None:
-        super().__init__()
-        self.name = name
+    def rule(call: Call) -> Call:
+        ordered = tuple(sorted(call.arguments, key=lambda item: rank.get(item[0], len(rank))))
+        return call if ordered == call.arguments else Call(ordered)
 
-    def apply(self, updated_node: cst.Call) -> cst.Call:
-        if isinstance(updated_node.func, cst.Name) and updated_node.func.value == self.name:
-            return updated_node
-        return updated_node.with_changes(func=cst.Name(self.name))
+    return rule
 
 
-class OneArgumentPerLine(_OuterCallRule):
-    """Lay the call out one keyword a line, and a long list one item a line."""
-
-    def __init__(self, indent: int = 4, long_list: int = 72) -> None:
-        super().__init__()
-        self.indent = indent
-        self.long_list = long_list
-
-    def apply(self, updated_node: cst.Call) -> cst.Call:
-        if not updated_node.args:
-            return updated_node
-        last = len(updated_node.args) - 1
-        args = [
-            arg.with_changes(
-                value=self._laid_out(arg.value),
-                comma=cst.Comma(whitespace_after=_newline(self.indent if i < last else 0)),
-            )
-            for i, arg in enumerate(updated_node.args)
-        ]
-        return updated_node.with_changes(whitespace_before_args=_newline(self.indent), args=args)
-
-    def _laid_out(self, value: cst.BaseExpression) -> cst.BaseExpression:
-        if not isinstance(value, cst.List) or len(value.elements) < 2:
-            return value
-        if len(cst.Module([]).code_for_node(value)) <= self.long_list:
-            return value
-        inner = 2 * self.indent
-        last = len(value.elements) - 1
-        elements = [
-            element.with_changes(comma=cst.Comma(whitespace_after=_newline(inner if i < last else self.indent)))
-            for i, element in enumerate(value.elements)
-        ]
-        return value.with_changes(lbracket=cst.LeftSquareBracket(whitespace_after=_newline(inner)), elements=elements)
+def rewrite(call: Call, *rules: Rule) -> Call:
+    """Apply ``rules`` in the order given."""
+    for rule in rules:
+        call = rule(call)
+    return call
 
 
-def _newline(indent: int) -> cst.ParenthesizedWhitespace:
-    return cst.ParenthesizedWhitespace(
-        first_line=cst.TrailingWhitespace(newline=cst.Newline()),
-        indent=True,
-        last_line=cst.SimpleWhitespace(" " * indent),
-    )
+def as_dict_source(call: Call) -> Source:
+    """``dict(...)`` with one keyword a line, every value a literal or script code.
 
-
-def rewrite(text: str, *transformers: cst.CSTTransformer) -> str:
-    """Apply transformers in turn to the call ``text`` and return the new code.
-
-    Parameters
-    ----------
-    text : str
-        A recovered one-line call of literals, as :func:`casalog.log.cst.parse_call_node` accepts it.
-    *transformers : libcst.CSTTransformer
-        Applied in the order given.
+    Raises
+    ------
+    casalog.output.quoting.QuotingError
+        A value that is not a plain finite literal.
     """
-    node: cst.BaseExpression = parse_call_node(text)
-    for transformer in transformers:
-        node = node.visit(transformer)  # type: ignore[assignment]
-    return cst.Module([]).code_for_node(node)
+    lines = [f"{INDENT}{key}={_value_source(value)}," for key, value in call.arguments]
+    return Source("dict(\n" + "\n".join(lines) + "\n)")
 
 
-def _expression(value: Any) -> cst.BaseExpression:
-    # repr() of the literals a log holds is itself a literal expression.
-    return cst.parse_expression(value.source if isinstance(value, Code) else repr(value))
-
-
-def _with_commas(args: list[cst.Arg]) -> list[cst.Arg]:
-    separator = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-    return [
-        arg.with_changes(comma=separator if i < len(args) - 1 else cst.MaybeSentinel.DEFAULT)
-        for i, arg in enumerate(args)
-    ]
+def _value_source(value: Any) -> str:
+    if isinstance(value, Code):
+        return value.source
+    text = literal(value)
+    if isinstance(value, list) and len(value) > 1 and len(text) > LONG_LIST:
+        items = "".join(f"{INDENT * 2}{literal(item)},\n" for item in value)
+        return f"[\n{items}{INDENT}]"
+    return text

@@ -1,3 +1,4 @@
+# -*- coding: utf-8 -*-
 # Restore the pipeline's continuum subtraction of the ALMA science targets.
 #
 # Written by regen-tclean 0.1.0 on 2025-11-24 16:00 UTC
@@ -29,17 +30,17 @@ pipelinemode = 'automatic'
 
 ############################################################
 ## USER SET INPUTS
-## Title of the weblog of this run
-MyTitle = 'Restore continuum subtraction'
-## The measurement sets the pipeline started from (its importasdm calls)
-MyVis = [
+# Title of the weblog of this run
+TITLE = 'Restore continuum subtraction'
+# The measurement sets the pipeline started from
+VIS = [
     'uid___A002_Xb9dfa4_X4b3d.ms',
     'uid___A002_Xba2e0a_X1f2c.ms',
 ]
 ############################################################
 
-## Stop before the pipeline starts if the data are not in this folder
-missing = [vis for vis in MyVis if not os.path.isdir(vis)]
+# Stop before the pipeline starts if the data are not in this folder
+missing = [vis for vis in VIS if not os.path.isdir(vis)]
 if missing:
     raise RuntimeError('not in this folder: %s; run this file in calibrated/working '
                        'of the restored delivery' % ', '.join(missing))
@@ -48,14 +49,14 @@ if not os.path.isfile('cont.dat'):
                        'here as cont.dat (regen-tclean prepare DELIVERY does it)')
 
 context = h_init()
-context.project_summary.proposal_code = MyTitle
+context.project_summary.proposal_code = TITLE
 try:
-    ## Load the data, split the science targets off into *_target.ms and
-    ## apply the target flag templates (*flagtargetstemplate.txt) to them
-    hifa_importdata(vis=MyVis, dbservice=False, pipelinemode=pipelinemode)
+    # Load the data, split the science targets off into *_target.ms and
+    # apply the target flag templates (*flagtargetstemplate.txt) to them
+    hifa_importdata(vis=VIS, dbservice=False, pipelinemode=pipelinemode)
     hif_mstransform(pipelinemode=pipelinemode)
     hifa_flagtargets(pipelinemode=pipelinemode)
-    ## Subtract the continuum, fitted over the cont.dat ranges (every spw and field)
+    # Subtract the continuum, fitted over the cont.dat ranges (every spw and field)
     hif_uvcontfit(pipelinemode=pipelinemode)
     hif_uvcontsub(pipelinemode=pipelinemode)
 finally:

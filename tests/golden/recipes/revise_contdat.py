@@ -1,15 +1,16 @@
+# -*- coding: utf-8 -*-
 # Subtract the continuum of a revised cont.dat and remake the affected images.
 #
 # Written by regen-tclean 0.1.0 on 2025-11-24 16:00 UTC
-# from the log 2016.1.00023.S.casa_commands.log
-#   SHA-256 3411ff9b80302f32f831bdd4fbd812f34ceca57d608ec193f58ec8e0505abe1c
+# from the log uid___A001_X885_X2b1.casa_commands.log
+#   SHA-256 92d86c1bffaab85172a74bfccb3419a449e6488733c581dab8df7ae60c62cdbd
 # with the command line:
-#   regen-tclean recipe revise-contdat ../shared/samples/real/2016.1.00023.S.casa_commands.log --spw 22
+#   regen-tclean recipe revise-contdat samples/cycle4 --spw 21,17 --title 'Line-free 17 and 21'
 #
 # Change the ranges of cont.dat in this folder first (by hand, or with
 # regen-tclean contdat cont.dat --set SPW:RANGES). The continuum of every spw is
 # then fitted and subtracted again; the per-spw continuum images and the cubes
-# of the spws in MySpw are remade, and the aggregate continuum image of all
+# of the spws in SPW are remade, and the aggregate continuum image of all
 # spws too, since it uses the ranges of every spw.
 #
 # It drives the ALMA pipeline tasks (hifa_*, hif_*) the way the Cycle 4 pipeline
@@ -28,25 +29,19 @@ pipelinemode = 'automatic'
 
 ############################################################
 ## USER SET INPUTS
-## Title of the weblog of this run
-MyTitle = 'Revised continuum ranges'
-## The measurement sets the pipeline started from (its importasdm calls)
-MyVis = [
-    'uid___A002_Xc27dd7_X2fc3.ms',
-    'uid___A002_Xc27dd7_X6983.ms',
-    'uid___A002_Xc27dd7_X6c8e.ms',
-    'uid___A002_Xc2b007_X877.ms',
-    'uid___A002_Xc8592e_Xaea3.ms',
-    'uid___A002_Xc89480_X8c7d.ms',
-    'uid___A002_Xc96463_X1646.ms',
-    'uid___A002_Xc96f17_X113a.ms',
+# Title of the weblog of this run
+TITLE = 'Line-free 17 and 21'
+# The measurement sets the pipeline started from
+VIS = [
+    'uid___A002_Xb9dfa4_X4b3d.ms',
+    'uid___A002_Xba2e0a_X1f2c.ms',
 ]
-## The spws whose cont.dat ranges you changed
-MySpw = '22'
+# The spws whose cont.dat ranges you changed
+SPW = '21,17'
 ############################################################
 
-## Stop before the pipeline starts if the data are not in this folder
-missing = [vis for vis in MyVis if not os.path.isdir(vis)]
+# Stop before the pipeline starts if the data are not in this folder
+missing = [vis for vis in VIS if not os.path.isdir(vis)]
 if missing:
     raise RuntimeError('not in this folder: %s; run this file in calibrated/working '
                        'of the restored delivery' % ', '.join(missing))
@@ -55,25 +50,25 @@ if not os.path.isfile('cont.dat'):
                        'here as cont.dat (regen-tclean prepare DELIVERY does it)')
 
 context = h_init()
-context.project_summary.proposal_code = MyTitle
+context.project_summary.proposal_code = TITLE
 try:
-    ## Load the data, split the science targets off into *_target.ms and
-    ## apply the target flag templates (*flagtargetstemplate.txt) to them
-    hifa_importdata(vis=MyVis, dbservice=False, pipelinemode=pipelinemode)
+    # Load the data, split the science targets off into *_target.ms and
+    # apply the target flag templates (*flagtargetstemplate.txt) to them
+    hifa_importdata(vis=VIS, dbservice=False, pipelinemode=pipelinemode)
     hif_mstransform(pipelinemode=pipelinemode)
     hifa_flagtargets(pipelinemode=pipelinemode)
-    ## Subtract the continuum again, fitted over the edited ranges (every spw)
+    # Subtract the continuum again, fitted over the edited ranges (every spw)
     hif_uvcontfit(pipelinemode=pipelinemode)
     hif_uvcontsub(pipelinemode=pipelinemode)
-    ## Continuum images again: one per revised spw, then the aggregate of all spws
-    hif_makeimlist(specmode='mfs', spw=MySpw, pipelinemode=pipelinemode)
+    # Continuum images again: one per revised spw, then the aggregate of all spws
+    hif_makeimlist(specmode='mfs', spw=SPW, pipelinemode=pipelinemode)
     hif_makeimages(pipelinemode=pipelinemode)
     hif_makeimlist(specmode='cont', pipelinemode=pipelinemode)
     hif_makeimages(pipelinemode=pipelinemode)
-    ## Cubes of the revised spws, from the newly subtracted data
-    hif_makeimlist(specmode='cube', spw=MySpw, pipelinemode=pipelinemode)
+    # Cubes of the revised spws, from the newly subtracted data
+    hif_makeimlist(specmode='cube', spw=SPW, pipelinemode=pipelinemode)
     hif_makeimages(pipelinemode=pipelinemode)
-    ## FITS copies of the new images
+    # FITS copies of the new images
     hif_exportdata(pipelinemode=pipelinemode)
 finally:
     h_save()

@@ -1,0 +1,49 @@
+"""What every command shares around its work: the output file options, the log's warnings."""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable, Iterator
+
+from casalog.commands._values import not_empty, option_type
+from casalog.log.reader import LoggedCall
+from casalog.output.quoting import printable
+
+
+def add_output_options(parser: argparse.ArgumentParser, what: str) -> None:
+    """Add ``-o/--output FILE`` and ``--force`` for a command that writes ``what``."""
+    parser.add_argument(
+        "-o", "--output", metavar="FILE", type=option_type("-o", not_empty),
+        help=f"write {what} to FILE (default: standard output); an existing FILE needs --force",
+    )
+    parser.add_argument("--force", action="store_true", help="replace an existing --output file")
+
+
+def check_output(args: argparse.Namespace) -> None:
+    """Refuse at once an output file that could not be written, before any work is done."""
+    if args.output is not None:
+        from casalog.output.files import check_target
+
+        check_target(args.output, force=args.force)
+
+
+def emit(text: str, args: argparse.Namespace) -> None:
+    """Write ``text`` to ``args.output`` whole or not at all, else to standard output."""
+    if args.output is None:
+        sys.stdout.write(text)
+        return
+    from casalog.output.files import write_atomically
+
+    write_atomically(args.output, text, force=args.force)
+
+
+def warn_inexact(calls: Iterable[LoggedCall]) -> Iterator[LoggedCall]:
+    """Pass calls through, warning on stderr about each one whose logged lines were edited by hand."""
+    for call in calls:
+        if not call.exact:
+            print(
+                f"{printable(call.filename)}:{call.first_line}: warning: the logged lines are not the pipeline's "
+                "wrapping of any reading of this command (edited by hand?); keeping the likeliest reading",
+                file=sys.stderr,
+            )
+        yield call

@@ -1,0 +1,89 @@
+"""Files we read and write: regular files only, whole or not at all, with the user's umask."""
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from casalog.commands.main import main
+from casalog.errors import CasaLogError
+from casalog.output.files import read_text, write_atomically
+
+ROOT = Path(__file__).resolve().parents[1]
+CYCLE10 = ROOT / "samples" / "cycle10"
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def test_new_files_keep_the_umask(tmp_path: Path, umask_022: None, capsys: pytest.CaptureFixture[str]) -> None:
+    script = tmp_path / "reimage.py"
+    assert main([str(CYCLE10), "-o", str(script)]) == 0
+    assert stat.S_IMODE(script.stat().st_mode) == 0o644
+    os.umask(0o077)
+    write_atomically(str(tmp_path / "private.py"), "x\n")
+    assert stat.S_IMODE((tmp_path / "private.py").stat().st_mode) == 0o600
+
+
+def test_a_replaced_file_keeps_its_mode(tmp_path: Path, umask_022: None) -> None:
+    target = tmp_path / "reimage.py"
+    target.write_text("old\n")
+    target.chmod(0o640)
+    write_atomically(str(target), "new\n", force=True)
+    assert target.read_text() == "new\n" and stat.S_IMODE(target.stat().st_mode) == 0o640
+
+
+def test_a_link_is_followed_and_kept(tmp_path: Path) -> None:
+    (tmp_path / "real.py").write_text("old\n")
+    (tmp_path / "link.py").symlink_to("real.py")
+    write_atomically(str(tmp_path / "link.py"), "new\n", force=True)
+    assert (tmp_path / "link.py").is_symlink() and (tmp_path / "real.py").read_text() == "new\n"
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        pytest.param(lambda path: os.mkfifo(path), "is not a regular file", id="fifo"),
+        pytest.param(lambda path: path.symlink_to("/dev/null"), "is not a regular file", id="device"),
+        pytest.param(lambda path: path.symlink_to("nowhere"), "is a link to nothing", id="dangling link"),
+    ],
+)
+def test_output_that_is_no_regular_file_is_refused_even_with_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make: object, message: str
+) -> None:
+    target = tmp_path / "reimage.py"
+    make(target)  # type: ignore[operator]
+    before = os.lstat(target)
+    assert main([str(CYCLE10), "-o", str(target), "--force"]) == 1
+    assert capsys.readouterr().err == f"{target}: {message}; " + (
+        "remove it or name another file\n" if "link" in message else "name a file to write\n"
+    )
+    assert os.lstat(target) == before
+
+
+def test_long_file_names_are_written(tmp_path: Path) -> None:
+    target = tmp_path / ("r" * 250 + ".py")
+    write_atomically(str(target), "x\n")
+    assert target.read_text() == "x\n" and [p.name for p in tmp_path.iterdir()] == [target.name]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        pytest.param(lambda path: os.mkfifo(path), "not a regular file", id="fifo"),
+        pytest.param(lambda path: path.symlink_to("/dev/zero"), "not a regular file", id="endless device"),
+        pytest.param(lambda path: path.write_bytes(b"x" * 2000), "larger than 0 MB", id="too large"),
+    ],
+)
+def test_reading_refuses_what_would_hang_or_fill_memory(tmp_path: Path, make: object, message: str) -> None:
+    path = tmp_path / "cont.dat"
+    make(path)  # type: ignore[operator]
+    with pytest.raises(CasaLogError, match=message):
+        read_text(str(path), limit=1000)
