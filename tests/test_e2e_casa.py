@@ -231,3 +231,30 @@ def test_model_fill_step_is_what_fills_model_data(
     for steps, filled in (("[0, 1]", False), ("[2]", True)):
         one.run(steps)
         assert (model_peak() > 0) is filled, steps
+
+
+def test_an_edited_product_dict_runs_as_edited(sim_delivery: Any, casa_script_runner: Runner, tmp_path: Path) -> None:
+    from casatools import image
+
+    one = _one_product(sim_delivery, casa_script_runner, tmp_path, "--no-interactive", "--product", "*cont.I",
+                       "--niter", "200")
+    spw = re.search(r"^    spw=\['([^']*)'\],$", one.text, flags=re.MULTILINE)
+    assert spw is not None
+    first_spw = spw.group(1).split(",")[0]
+    one.run(
+        "[0, 1, 2, 3]",
+        ("    deconvolver='hogbom',", "    deconvolver='mtmfs',\n    nterms=2,"),
+        ("    imsize=[128, 128],", "    imsize=[96, 96],"),
+        (spw.group(0), f"    spw=['{first_spw}'],"),
+    )
+    (name,) = _image_names(one.script)
+    tool = image()
+    tool.open(str(one.working / f"{name}.image.tt0"))
+    try:
+        shape = list(tool.shape())
+    finally:
+        tool.close()
+    assert shape[:2] == [96, 96]
+    assert (one.working / f"{name}.image.tt0.pbcor.fits").is_file()
+    summary = json.loads((one.working / "reimage_summary.json").read_text())
+    assert summary["products"][0]["stats"]["snr"] > 10

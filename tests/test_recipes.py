@@ -271,7 +271,7 @@ def test_prologue_passes_with_data_in_place(
 def test_header_tells_where_it_came_from(capsys: pytest.CaptureFixture[str]) -> None:
     script = _generate(capsys, ["subset-cube", CYCLE4, "--spw", "17", "--nbins", "17:3", "--field", "HD 163296"])
     header = script.split("\n\n", 1)[0]
-    assert "regen-tclean 0.1.0 on 2025-11-24 16:00 UTC" in header
+    assert "regen-tclean 0.2.0 on 2025-11-24 16:00 UTC" in header
     assert "uid___A001_X885_X2b1.casa_commands.log" in header
     assert "SHA-256 92d86c1bffaab85172a74bfccb3419a449e6488733c581dab8df7ae60c62cdbd" in header
     assert "regen-tclean recipe subset-cube samples/cycle4 --spw 17 --nbins 17:3 --field 'HD 163296'" in header

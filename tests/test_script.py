@@ -353,3 +353,32 @@ def test_logged_infinity_is_refused_not_written(tmp_path: Path, capsys: pytest.C
     err = capsys.readouterr().err
     assert err == f"{log}:1: tclean call of u.s9_0.Src_sci.spw1.mfs.I: inf is not a finite number\n"
     assert not output.exists()
+
+
+def test_script_for_python2_casa_carries_a_coding_line_for_non_ascii_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+    import subprocess
+    import warnings
+
+    log = tmp_path / "josé" / "x.casa_commands.log"
+    log.parent.mkdir()
+    log.write_text("tclean(vis=['a.ms'], field='Orión', imagename='u.s9_0.Ori_n_sci.spw1.mfs.I.iter1', niter=9)\n")
+    script = _generate(capsys, str(log), "--casa-version", "5.x", "--selfcal", "--no-interactive")
+    assert not script.isascii() and script.startswith("# -*- coding: utf-8 -*-\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from lib2to3 import pygram, pytree
+        from lib2to3.pgen2 import driver
+
+    driver.Driver(pygram.python_grammar, convert=pytree.convert).parse_string(script)
+    # Where a Python 2 interpreter works (Debian no longer ships one), it must compile the script too.
+    for name in ("python2.7", "python2"):
+        python2 = shutil.which(name)
+        if python2 and subprocess.run([python2, "-c", "import sys; assert sys.version_info[0] == 2"],
+                                      capture_output=True).returncode == 0:
+            path = tmp_path / "reimage.py"
+            path.write_text(script)
+            subprocess.run([python2, "-m", "py_compile", str(path)], check=True)
+            break

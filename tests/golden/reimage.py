@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Manual re-imaging and self-calibration of ALMA pipeline products.
 #
-# Written by regen-tclean 0.1.0 on 2025-11-24 16:00 UTC
+# Written by regen-tclean 0.2.0 on 2025-11-24 16:00 UTC
 # from the log uid___A001_X3621_X1c7.casa_commands.log
 #   SHA-256 138c433bc89100319cddcd342f2deb07d422f674399c4dff51aeb5f0a33d4c86
 # with the command line:
@@ -104,7 +104,8 @@ APPLYMODE = 'calflag'
 # when the rms rises by more than RMS_RISE while its solutions have S/N < 5.
 MAX_BEAM_CHANGE = 0.05
 RMS_RISE = 0.05
-# Reference antennas of Elias_27: the first 5 of the pipeline's ranking in the gaincal calls of each execution block.
+# Reference antennas of Elias_27: the first 5 of the pipeline's ranking in the
+# gaincal calls of each execution block.
 REFANT_1 = {'uid___A002_X10b9e3a_X7c91_targets.ms': 'DA41,DV23,DA57,DV11,DA49', 'uid___A002_X10bb1f0_X2d4e_targets.ms': 'DV23,DA41,DA57,DV11,DA49'}
 ############################################################
 
@@ -1247,7 +1248,16 @@ product_7 = dict(
     parallel=False,
 )
 products = [product_1, product_2, product_3, product_4, product_5, product_6, product_7]
-pipeline_images = ['uid___A001_X3621_X1c7.s14_0.Elias_27_sci.spw25.mfs.regcal.I.iter1', 'uid___A001_X3621_X1c7.s14_0.Elias_27_sci.spw27.mfs.regcal.I.iter1', 'uid___A001_X3621_X1c7.s14_0.Elias_27_sci.spw29.mfs.regcal.I.iter1', 'uid___A001_X3621_X1c7.s16_0.Elias_27_sci.spw25_27_29.cont.regcal.I.iter1', 'uid___A001_X3621_X1c7.s19_0.Elias_27_sci.spw25_27_29.cont.selfcal.I.iter1', 'uid___A001_X3621_X1c7.s21_0.Elias_27_sci.spw25.cube.selfcal.I.iter1', 'uid___A001_X3621_X1c7.s23_0.Elias_27_sci.spw29.repBW.regcal.I.iter1']
+# The pipeline's own images of the products (for the comparison in reimage_summary.json).
+pipeline_images = [
+    'uid___A001_X3621_X1c7.s14_0.Elias_27_sci.spw25.mfs.regcal.I.iter1',
+    'uid___A001_X3621_X1c7.s14_0.Elias_27_sci.spw27.mfs.regcal.I.iter1',
+    'uid___A001_X3621_X1c7.s14_0.Elias_27_sci.spw29.mfs.regcal.I.iter1',
+    'uid___A001_X3621_X1c7.s16_0.Elias_27_sci.spw25_27_29.cont.regcal.I.iter1',
+    'uid___A001_X3621_X1c7.s19_0.Elias_27_sci.spw25_27_29.cont.selfcal.I.iter1',
+    'uid___A001_X3621_X1c7.s21_0.Elias_27_sci.spw25.cube.selfcal.I.iter1',
+    'uid___A001_X3621_X1c7.s23_0.Elias_27_sci.spw29.repBW.regcal.I.iter1',
+]
 
 # Self-calibration of Elias_27: its continuum is product 4, its cubes 6, 7.
 # NOTE: The pipeline self-calibrated Elias_27 already (product 5); product 4
@@ -1474,7 +1484,7 @@ if mystep in thesteps:
 mystep = 23
 if mystep in thesteps:
     step_start(mystep)
-    summary = {'regen_tclean': '0.1.0', 'log': 'uid___A001_X3621_X1c7.casa_commands.log',
+    summary = {'regen_tclean': '0.2.0', 'log': 'uid___A001_X3621_X1c7.casa_commands.log',
                'log_sha256': '138c433bc89100319cddcd342f2deb07d422f674399c4dff51aeb5f0a33d4c86', 'command_line': 'regen-tclean samples/cycle10 --no-interactive --selfcal',
                'written': '2025-11-24 16:00 UTC', 'casa_version': casa_version(), 'products': [],
                'selfcal': []}

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Subtract the continuum of a revised cont.dat and remake the affected images.
 #
-# Written by regen-tclean 0.1.0 on 2025-11-24 16:00 UTC
+# Written by regen-tclean 0.2.0 on 2025-11-24 16:00 UTC
 # from the log uid___A001_X885_X2b1.casa_commands.log
 #   SHA-256 92d86c1bffaab85172a74bfccb3419a449e6488733c581dab8df7ae60c62cdbd
 # with the command line:
