@@ -22,7 +22,9 @@ from script_modules import load_script
 ROOT = Path(__file__).resolve().parents[1]
 SIMULATOR = ROOT / "samples" / "simulate_delivery.py"
 CASA_SCRIPT_TIMEOUT_S = 1800
-CASA_FIXTURES = {"casa_site_config", "casa_env", "casa_script_runner", "sim_delivery"}
+CASA_FIXTURES = {
+    "casa_site_config", "casa_env", "casa_script_runner", "sim_delivery", "selfcal_delivery", "weak_delivery"
+}
 _CASA_HINT = "install casatools, casatasks and casadata from the package index (pip install -e '.[test]')"
 
 
@@ -33,6 +35,9 @@ def load_simulator() -> ModuleType:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "casa: runs real CASA (slow)")
+    # CASA's OpenMP threads only wait for each other on a shared two-core
+    # machine; read when casatools loads, so set before any test imports it.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     if "CASASITECONFIG" in os.environ:
         return
     try:
@@ -118,3 +123,20 @@ def sim_delivery(casa_site_config: Path, tmp_path_factory: pytest.TempPathFactor
     Tests must not modify it; copy an MS before calibrating it.
     """
     return load_simulator().build_delivery(tmp_path_factory.mktemp("sim_delivery"))
+
+
+@pytest.fixture(scope="session")
+def selfcal_delivery(casa_site_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The ``selfcal`` scenario's delivery (two EBs, bright sky, ~1 rad phase errors, a line), built once.
+
+    Tests must not modify it; copy an MS before calibrating it.
+    """
+    simulator = load_simulator()
+    return simulator.build_delivery(tmp_path_factory.mktemp("selfcal_delivery"), simulator.SCENARIOS["selfcal"])
+
+
+@pytest.fixture(scope="session")
+def weak_delivery(casa_site_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The ``weak`` scenario's delivery (the ``selfcal`` layout, a faint source), built once."""
+    simulator = load_simulator()
+    return simulator.build_delivery(tmp_path_factory.mktemp("weak_delivery"), simulator.SCENARIOS["weak"])
