@@ -20,6 +20,10 @@ is simulated; :data:`SCENARIOS` holds the named ones:
 ``weak``
     The ``selfcal`` layout with a faint sky: the thermal S/N cannot support a
     phase solution even over a whole execution block.
+``mosaic``
+    One EB of a three-pointing mosaic (three field ids, all named after the
+    target) of an extended source and a compact knot under the ``selfcal``
+    phase errors, imaged with ``gridder='mosaic'``.
 
 Each EB is simulated with the CASA simulator, corrupted with thermal noise and
 antenna-based phase errors, calibrated on a phase calibrator; the science
@@ -66,9 +70,9 @@ PHASECENTER = "ICRS 12:00:00.0000 -035.00.00.000"
 CALIBRATOR_PHASECENTER = "ICRS 12:00:00.0000 -036.00.00.000"
 TARGET_DIRECTION = ("12h00m00s", "-35d00m00s")
 CALIBRATOR_DIRECTION = ("12h00m00s", "-36d00m00s")
-# Field ids follow the order of the simulator's setfield calls.
+# Field ids follow the order of the simulator's setfield calls: the
+# calibrator's, then the target's pointings.
 CALIBRATOR_ID = 0
-TARGET_ID = 1
 ANTENNA_CONFIG = "alma.cycle4.2.cfg"
 N_ANTENNAS = 16
 INTEGRATION_S = 10.0
@@ -235,6 +239,9 @@ class Scenario:
         The execution blocks, in observing order.
     sources : tuple of Source
         The sky, brightest first.
+    pointings : tuple of (str, str)
+        ICRS directions of the target's pointings; more than one makes a
+        mosaic (one field id each, all named after the target).
     line : Line
         The spectral line.
     phase : PhaseErrors
@@ -258,6 +265,7 @@ class Scenario:
     name: str
     ebs: tuple[ExecutionBlock, ...]
     sources: tuple[Source, ...]
+    pointings: tuple[tuple[str, str], ...]
     line: Line
     phase: PhaseErrors
     n_target_scans: int
@@ -437,6 +445,7 @@ DEFAULT = Scenario(
         Source("bright", "12h00m00.040s", "-35d00m00.80s", 0.080),
         Source("faint", "12h00m00.500s", "-34d59m57.00s", 0.010),
     ),
+    pointings=(TARGET_DIRECTION,),
     line=Line("bright", 1, 230.530e9, 20.0e6, 0.12),
     phase=PhaseErrors(rms_deg=25.0, timescale_s=90.0, drift_deg=60.0),
     n_target_scans=4,
@@ -461,6 +470,7 @@ SELFCAL = Scenario(
         Source("core", "12h00m00.020s", "-35d00m00.40s", 1.0),
         Source("blob", "12h00m00.140s", "-34d59m59.00s", 0.5, major_arcsec=2.4, minor_arcsec=1.4, pa_deg=60.0),
     ),
+    pointings=(TARGET_DIRECTION,),
     line=Line("core", 1, 230.538e9, 16.0e6, 0.2),
     # About 1.8 rad left after the calibrator's solutions (coherence ~0.2):
     # the pipeline's image S/N ends near 10, dynamic-range limited.
@@ -479,7 +489,27 @@ WEAK = dataclasses.replace(
     sources=(Source("core", "12h00m00.020s", "-35d00m00.40s", 0.0015),),
     line=Line("core", 1, 230.538e9, 16.0e6, 0.01),
 )
-SCENARIOS = {scenario.name: scenario for scenario in (DEFAULT, SELFCAL, WEAK)}
+MOSAIC = Scenario(
+    name="mosaic",
+    ebs=(ExecutionBlock("uid___A002_Xsim04_X3", "2023/05/01/01:45:00", (WVR, *_band6_spws(1, None))),),
+    sources=(
+        Source("ridge", "12h00m00.000s", "-35d00m00.00s", 1.0, major_arcsec=14.0, minor_arcsec=5.0, pa_deg=80.0),
+        Source("knot", "12h00m00.900s", "-34d59m58.00s", 0.3),
+    ),
+    # Three pointings 12 arcsec apart in RA, half the primary beam.
+    pointings=(("11h59m59.023s", "-35d00m00s"), TARGET_DIRECTION, ("12h00m00.977s", "-35d00m00s")),
+    line=Line("knot", 1, 230.530e9, 20.0e6, 0.12),
+    phase=PhaseErrors(rms_deg=120.0, timescale_s=90.0, drift_deg=90.0),
+    n_target_scans=3,
+    target_scan_s=270.0,
+    # The primary beams at 0.2 reach 17 arcsec past the outer pointings.
+    imsize=(240, 180),
+    cell="0.3arcsec",
+    iter1_niter=1000,
+    calibrator_images=False,
+    line_products=False,
+)
+SCENARIOS = {scenario.name: scenario for scenario in (DEFAULT, SELFCAL, WEAK, MOSAIC)}
 
 
 def write_casa_site_config(path: Path, logfile: Path | None = None) -> Path:
@@ -626,16 +656,38 @@ def antenna_names() -> list[str]:
 
 
 def scan_plan(scenario: Scenario) -> list[tuple[str, float, float]]:
-    """(field, start, stop) in seconds after an EB's start, calibrator first and last."""
+    """(source name, start, stop) in seconds after an EB's start, calibrator first and last.
+
+    A mosaic's target scan visits its pointings in turn, one scan each.
+    """
     plan = []
     t = 0.0
+    visit = scenario.target_scan_s / len(scenario.pointings)
     for _ in range(scenario.n_target_scans):
         plan.append((CALIBRATOR, t, t + CALIBRATOR_SCAN_S))
         t += CALIBRATOR_SCAN_S
-        plan.append((TARGET, t, t + scenario.target_scan_s))
-        t += scenario.target_scan_s
+        for name in pointing_names(scenario):
+            plan.append((name, t, t + visit))
+            t += visit
     plan.append((CALIBRATOR, t, t + CALIBRATOR_SCAN_S))
     return plan
+
+
+def pointing_names(scenario: Scenario) -> list[str]:
+    """The simulator's source names of the target's pointings (the target's own for one)."""
+    if len(scenario.pointings) == 1:
+        return [TARGET]
+    return [f"{TARGET}_{k}" for k in range(len(scenario.pointings))]
+
+
+def target_field_ids(scenario: Scenario) -> list[int]:
+    """Field ids of the target's pointings."""
+    return [CALIBRATOR_ID + 1 + k for k in range(len(scenario.pointings))]
+
+
+def is_mosaic(scenario: Scenario) -> bool:
+    """Whether the target is observed in several pointings."""
+    return len(scenario.pointings) > 1
 
 
 def target_time_s(scenario: Scenario) -> float:
@@ -677,14 +729,15 @@ def observe(eb: ExecutionBlock, scenario: Scenario) -> None:
         )
     sm.setfeed(mode="perfect X Y", pol=[""])
     sm.setfield(sourcename=CALIBRATOR, sourcedirection=me.direction("ICRS", *CALIBRATOR_DIRECTION))
-    sm.setfield(sourcename=TARGET, sourcedirection=me.direction("ICRS", *TARGET_DIRECTION))
+    for name, direction in zip(pointing_names(scenario), scenario.pointings):
+        sm.setfield(sourcename=name, sourcedirection=me.direction("ICRS", *direction))
     sm.setlimits(shadowlimit=0.001, elevationlimit="8deg")
     sm.setauto(autocorrwt=0.0)
     sm.settimes(
         integrationtime=f"{INTEGRATION_S}s", usehourangle=False, referencetime=me.epoch("UTC", eb.start_utc)
     )
     for field, start, stop in scan_plan(scenario):
-        intent = TARGET_INTENT if field == TARGET else CALIBRATOR_INTENT
+        intent = CALIBRATOR_INTENT if field == CALIBRATOR else TARGET_INTENT
         for spw in eb.spws:
             sm.observe(
                 sourcename=field, spwname=spw.name, starttime=f"{start}s", stoptime=f"{stop}s",
@@ -693,6 +746,21 @@ def observe(eb: ExecutionBlock, scenario: Scenario) -> None:
     sm.close()
     me.done()
     _check_data_descriptions(eb)
+    if is_mosaic(scenario):
+        _name_pointings_as_target(eb, scenario)
+
+
+def _name_pointings_as_target(eb: ExecutionBlock, scenario: Scenario) -> None:
+    # The simulator tells fields apart by name; an ALMA mosaic's fields all
+    # carry the target's.
+    import casatools
+
+    tb = casatools.table()
+    for table in ("FIELD", "SOURCE"):
+        tb.open(f"{eb.ms}/{table}", nomodify=False)
+        names = [TARGET if name in pointing_names(scenario) else name for name in tb.getcol("NAME")]
+        tb.putcol("NAME", np.array(names))
+        tb.close()
 
 
 def _check_data_descriptions(eb: ExecutionBlock) -> None:
@@ -721,7 +789,7 @@ def renumber_scans(eb: ExecutionBlock) -> None:
 
 def target_scans(scenario: Scenario) -> str:
     """The target's scan numbers after :func:`renumber_scans`, as tclean takes them."""
-    return ",".join(str(i + 1) for i, (field, _, _) in enumerate(scan_plan(scenario)) if field == TARGET)
+    return ",".join(str(i + 1) for i, (field, _, _) in enumerate(scan_plan(scenario)) if field != CALIBRATOR)
 
 
 def write_componentlist(path: str, sources: Sequence[Source]) -> None:
@@ -745,26 +813,26 @@ def write_componentlist(path: str, sources: Sequence[Source]) -> None:
     cl.close()
 
 
-def _predict(eb: ExecutionBlock, field_id: int, complist: str) -> None:
+def _predict(eb: ExecutionBlock, field_ids: Sequence[int], complist: str) -> None:
     import casatools
 
     sm = casatools.simulator()
     sm.openfromms(eb.ms)
     # The default ALMA 12 m voltage pattern puts the primary beam into the model.
     sm.setvp(dovp=True, usedefaultvp=True)
-    sm.setdata(spwid=[spw.spw_id for spw in eb.spws], fieldid=[field_id])
+    sm.setdata(spwid=[spw.spw_id for spw in eb.spws], fieldid=list(field_ids))
     sm.predict(complist=complist)
     sm.close()
 
 
-def _read_data(eb: ExecutionBlock, field_id: int) -> dict[int, np.ndarray]:
+def _read_data(eb: ExecutionBlock, field_ids: Sequence[int]) -> dict[int, np.ndarray]:
     import casatools
 
     tb = casatools.table()
     tb.open(eb.ms)
     data = {}
     for spw in eb.spws:
-        sub = tb.query(f"FIELD_ID=={field_id} && DATA_DESC_ID=={spw.spw_id}")
+        sub = tb.query(f"FIELD_ID IN {list(field_ids)} && DATA_DESC_ID=={spw.spw_id}")
         data[spw.spw_id] = sub.getcol("DATA")
         sub.close()
     tb.close()
@@ -789,10 +857,11 @@ def predict_sky(eb: ExecutionBlock, scenario: Scenario, scratch: Path) -> dict[i
     write_componentlist(unit, [Source(emitter.name, emitter.ra, emitter.dec, 1.0)])
     write_componentlist(calibrator, [Source(CALIBRATOR, *CALIBRATOR_DIRECTION, CALIBRATOR_FLUX_JY)])
     write_componentlist(target, scenario.sources)
-    _predict(eb, TARGET_ID, unit)
-    response = _read_data(eb, TARGET_ID)
-    _predict(eb, CALIBRATOR_ID, calibrator)
-    _predict(eb, TARGET_ID, target)
+    targets = target_field_ids(scenario)
+    _predict(eb, targets, unit)
+    response = _read_data(eb, targets)
+    _predict(eb, [CALIBRATOR_ID], calibrator)
+    _predict(eb, targets, target)
     return response
 
 
@@ -805,7 +874,7 @@ def frame_epoch(eb: ExecutionBlock, scenario: Scenario) -> float:
     import casatools
 
     qa = casatools.quanta()
-    targets = [(start + stop) / 2 for field, start, stop in scan_plan(scenario) if field == TARGET]
+    targets = [(start + stop) / 2 for field, start, stop in scan_plan(scenario) if field != CALIBRATOR]
     return float(qa.quantity(eb.start_utc)["value"] + float(np.mean(targets)) / 86400.0)
 
 
@@ -866,7 +935,7 @@ def corrupt(eb: ExecutionBlock, scenario: Scenario, response: dict[int, np.ndarr
         sub = tb.query(f"DATA_DESC_ID=={spw.spw_id}")
         data = sub.getcol("DATA")
         step = steps[np.searchsorted(times, sub.getcol("TIME"))]
-        is_target = sub.getcol("FIELD_ID") == TARGET_ID
+        is_target = sub.getcol("FIELD_ID") != CALIBRATOR_ID
         line = line_profile(spw, scenario.line, center_topo_hz)
         data[:, :, is_target] += line[None, :, None] * response[spw.spw_id]
         # Tropospheric phase scales with frequency.
@@ -934,27 +1003,27 @@ def calibrate(log: CommandLog, ebs: Sequence[ExecutionBlock], refants: Sequence[
             )
 
 
-def _check_spws_kept(ms: str, expected: tuple[int, ...]) -> None:
+def _check_spws_kept(ms: str, field_id: int, expected: tuple[int, ...]) -> None:
     # The pipeline's products select the EB's own spw ids in these MSs.
     import casatools
 
     msmd = casatools.msmetadata()
     msmd.open(ms)
-    kept = tuple(int(i) for i in msmd.spwsforfield(TARGET))
+    kept = tuple(int(i) for i in msmd.spwsforfield(field_id))
     msmd.close()
     if kept != expected:
         raise RuntimeError(f"{ms} holds spws {kept}, expected {expected}")
 
 
-def split_targets(log: CommandLog, ebs: Sequence[ExecutionBlock]) -> None:
-    """Split the calibrated science target out, keeping spw ids (hif_mstransform)."""
+def split_targets(log: CommandLog, scenario: Scenario) -> None:
+    """Split the calibrated science target out, keeping spw and field ids (hif_mstransform)."""
     log.stage("hif_mstransform()", "The calibrated science target data are split into a new measurement set.")
-    for eb in ebs:
+    for eb in scenario.ebs:
         run_task(
             log, "mstransform", vis=eb.ms, outputvis=eb.targets_ms, field=TARGET,
             spw=spw_list(eb.science_spws, ","), intent=TARGET_INTENT, datacolumn="corrected", reindex=False,
         )
-        _check_spws_kept(eb.targets_ms, eb.science_spws)
+        _check_spws_kept(eb.targets_ms, target_field_ids(scenario)[-1], eb.science_spws)
 
 
 def khz(value_hz: float) -> float:
@@ -1051,22 +1120,22 @@ def fit_channels(
 def subtract_continuum(log: CommandLog, scenario: Scenario, ranges: dict[int, list[tuple[float, float]]]) -> None:
     """Fit and subtract the continuum of each EB's target data (hif_uvcontsub, CASA 6.5+ uvcontsub).
 
-    The pipeline logs ``fitspec`` as a dict keyed by field id, then by spw id
-    (a string), with each spw's cont.dat ranges in channels of that EB.
+    The pipeline logs ``fitspec`` as a dict keyed by field id (one entry per
+    pointing), then by spw id (a string), with each spw's cont.dat ranges in
+    channels of that EB.
     """
     log.stage("hif_uvcontsub()", "The continuum is fitted and subtracted in the uv domain.")
     for eb in scenario.ebs:
-        fitspec = {
-            TARGET_ID: {
-                str(spw.spw_id): {"chan": fit_channels(eb, spw, spw_ranges, scenario), "fitorder": FIT_ORDER}
-                for spw, spw_ranges in zip(eb.science(), ranges.values())
-            }
+        per_spw = {
+            str(spw.spw_id): {"chan": fit_channels(eb, spw, spw_ranges, scenario), "fitorder": FIT_ORDER}
+            for spw, spw_ranges in zip(eb.science(), ranges.values())
         }
+        fitspec = {field_id: per_spw for field_id in target_field_ids(scenario)}
         run_task(
             log, "uvcontsub", vis=eb.targets_ms, outputvis=eb.line_ms, field=TARGET, intent=TARGET_INTENT,
             datacolumn="data", fitspec=fitspec,
         )
-        _check_spws_kept(eb.line_ms, eb.science_spws)
+        _check_spws_kept(eb.line_ms, target_field_ids(scenario)[-1], eb.science_spws)
 
 
 def sensitivity_jy(product: Product, phasecenter: str, scenario: Scenario) -> float:
@@ -1104,6 +1173,7 @@ def image_product(
     ``spectral`` holds the tclean specmode, nchan and, for cubes, start and
     width; a cube's threshold is that of one of the ``planes`` channels of its spw.
     """
+    mosaic = product.field == TARGET and is_mosaic(scenario)
     common: dict[str, Any] = {
         "vis": list(product.vis),
         "field": product.field,
@@ -1117,8 +1187,8 @@ def image_product(
         "outframe": "LSRK",
         "perchanweightdensity": True,
         **spectral,
-        "gridder": "standard",
-        "mosweight": False,
+        "gridder": "mosaic" if mosaic else "standard",
+        "mosweight": mosaic,
         "usepointing": False,
         "pblimit": 0.2,
         "deconvolver": "hogbom",
@@ -1279,7 +1349,7 @@ def build_delivery(outdir: Path, scenario: Scenario = DEFAULT) -> Delivery:
             simulate_eb(eb, scenario, SEED + index)
         calibrate(log, scenario.ebs, refants)
         products = image_calibrator(log, scenario) if scenario.calibrator_images else []
-        split_targets(log, scenario.ebs)
+        split_targets(log, scenario)
         if scenario.line_products:
             subtract_continuum(log, scenario, ranges)
         products += image_target(log, scenario, ranges)

@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SIMULATOR = ROOT / "samples" / "simulate_delivery.py"
 CASA_SCRIPT_TIMEOUT_S = 1800
 CASA_FIXTURES = {
-    "casa_site_config", "casa_env", "casa_script_runner", "sim_delivery", "selfcal_delivery", "weak_delivery"
+    "casa_site_config", "casa_env", "casa_script_runner", "sim_delivery", "selfcal_delivery", "weak_delivery",
+    "mosaic_delivery",
 }
 _CASA_HINT = "install casatools, casatasks and casadata from the package index (pip install -e '.[test]')"
 
@@ -140,3 +141,10 @@ def weak_delivery(casa_site_config: Path, tmp_path_factory: pytest.TempPathFacto
     """The ``weak`` scenario's delivery (the ``selfcal`` layout, a faint source), built once."""
     simulator = load_simulator()
     return simulator.build_delivery(tmp_path_factory.mktemp("weak_delivery"), simulator.SCENARIOS["weak"])
+
+
+@pytest.fixture(scope="session")
+def mosaic_delivery(casa_site_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The ``mosaic`` scenario's delivery (one EB, three pointings, an extended source), built once."""
+    simulator = load_simulator()
+    return simulator.build_delivery(tmp_path_factory.mktemp("mosaic_delivery"), simulator.SCENARIOS["mosaic"])

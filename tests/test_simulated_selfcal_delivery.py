@@ -119,8 +119,9 @@ def test_uvcontsub_fits_each_eb_in_its_own_ids_and_channels(selfcal_delivery: An
     for call, eb in zip(calls, selfcal_delivery.ebs):
         assert (call["vis"], call["outputvis"], call["datacolumn"]) == (eb.targets_ms, eb.line_ms, "data")
         # Logged as the pipeline does: keyed by field id (int), then spw id (str).
-        assert list(call["fitspec"]) == [simulator.TARGET_ID]
-        fits = call["fitspec"][simulator.TARGET_ID]
+        (field_id,) = simulator.target_field_ids(selfcal_delivery.scenario)
+        assert list(call["fitspec"]) == [field_id]
+        fits = call["fitspec"][field_id]
         assert list(fits) == [str(spw) for spw in eb.science_spws]
         line_spw = per_eb_ids(selfcal_delivery, (selfcal_delivery.line.spw,))[selfcal_delivery.ebs.index(eb)][0]
         for spw_id, fit in fits.items():
