@@ -1291,7 +1291,10 @@ def cube_grid(scenario: Scenario, index: int) -> dict[str, Any]:
         if covered[0] > low or covered[1] < high:
             raise RuntimeError(f"{eb.name} spw {spw.spw_id} does not cover the cube grid of spw {first.spw_id}")
     return {
-        "specmode": "cube", "nchan": nchan, "start": f"{ghz(start)}GHz", "width": f"{width_hz / 1.0e6!r}MHz",
+        "specmode": "cube",
+        "nchan": nchan,
+        "start": f"{ghz(start)}GHz",
+        "width": f"{width_hz / 1.0e6:.10f}".rstrip("0") + "MHz",
         # CASA 6.7's Briggs cube weighting per channel looks a later MS's spw id
         # up in the first MS's SPECTRAL_WINDOW table: with EBs whose ids differ
         # it fails ("row number 7 exceeds #rows 5"), so these cubes weight
