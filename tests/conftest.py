@@ -25,7 +25,10 @@ SIMULATOR = ROOT / "samples" / "simulate_delivery.py"
 #: A real delivered log (third-party, Cycle 5); read from beside the project, never copied into it.
 REAL_LOG = ROOT.parent / "shared" / "samples" / "real" / "2016.1.00023.S.casa_commands.log"
 CASA_SCRIPT_TIMEOUT_S = 1800
-CASA_FIXTURES = {"casa_site_config", "casa_env", "casa_script_runner", "sim_delivery"}
+CASA_FIXTURES = {
+    "casa_site_config", "casa_env", "casa_script_runner", "sim_delivery", "selfcal_delivery", "weak_delivery",
+    "mosaic_delivery",
+}
 _CASA_HINT = "install casatools, casatasks and casadata from the package index (pip install -e '.[test]')"
 
 
@@ -36,6 +39,9 @@ def load_simulator() -> ModuleType:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "casa: runs real CASA (slow)")
+    # CASA's OpenMP threads only wait for each other on a shared two-core
+    # machine; read when casatools loads, so set before any test imports it.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     if "CASASITECONFIG" in os.environ:
         return
     from casalog.commands.casa_config import write_site_config
@@ -154,3 +160,27 @@ def sim_delivery(casa_site_config: Path, tmp_path_factory: pytest.TempPathFactor
     """
     progress(pytestconfig, "building the simulated delivery in CASA (a few minutes)")
     return load_simulator().build_delivery(tmp_path_factory.mktemp("sim_delivery"))
+
+
+@pytest.fixture(scope="session")
+def selfcal_delivery(casa_site_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The ``selfcal`` scenario's delivery (two EBs, bright sky, ~1 rad phase errors, a line), built once.
+
+    Tests must not modify it; copy an MS before calibrating it.
+    """
+    simulator = load_simulator()
+    return simulator.build_delivery(tmp_path_factory.mktemp("selfcal_delivery"), simulator.SCENARIOS["selfcal"])
+
+
+@pytest.fixture(scope="session")
+def weak_delivery(casa_site_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The ``weak`` scenario's delivery (the ``selfcal`` layout, a faint source), built once."""
+    simulator = load_simulator()
+    return simulator.build_delivery(tmp_path_factory.mktemp("weak_delivery"), simulator.SCENARIOS["weak"])
+
+
+@pytest.fixture(scope="session")
+def mosaic_delivery(casa_site_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The ``mosaic`` scenario's delivery (one EB, three pointings, an extended source), built once."""
+    simulator = load_simulator()
+    return simulator.build_delivery(tmp_path_factory.mktemp("mosaic_delivery"), simulator.SCENARIOS["mosaic"])
