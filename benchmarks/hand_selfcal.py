@@ -129,15 +129,15 @@ class Figures:
 
 def read_pipeline(log: Path, line_spw: int) -> PipelineRecord:
     """The cont and line-cube iter1 calls and the gaincal refant of a pipeline log."""
-    from casalog.products import products
-    from casalog.reader import read_log
+    from casalog.log.products import products
+    from casalog.log.reader import read_log
 
     calls = list(read_log(log))
     found = {product.name.specmode + ":" + product.name.spw_label: product for product in products(calls)}
     cont = next(product for key, product in found.items() if key.startswith("cont:"))
     cube = found[f"cube:{line_spw}"]
     refant = next(call.kwargs["refant"] for call in calls if call.task == "gaincal")
-    cont_call, cube_call = cont.call(1), cube.call(1)
+    cont_call, cube_call = cont.call_of(1), cube.call_of(1)
     assert cont_call is not None and cube_call is not None
     return PipelineRecord(dict(cont_call.kwargs), dict(cube_call.kwargs), str(refant))
 
@@ -243,12 +243,17 @@ def split_continuum(clock: CasaClock, working: Path, hand: Path, record: Pipelin
 
 
 def selfcal_round(clock: CasaClock, copies: Sequence[Path], solint: str, refant: str, number: int) -> list[Path]:
-    """Solve phases per EB with the model in MODEL_DATA and apply them; return the tables."""
+    """Solve phases per EB with the model in MODEL_DATA and apply them; return the tables.
+
+    ``inf_EB`` is one solution per EB (solint inf across its scans).
+    """
     tables = []
     for copy in copies:
         table = copy.with_name(f"{copy.stem}.p{number}_{solint}.g")
-        clock.run("gaincal", vis=str(copy), caltable=str(table), solint=solint, combine="spw", refant=refant,
-                  minblperant=MINBLPERANT, minsnr=MINSNR, gaintype="T", calmode="p")
+        combine = "scan,spw" if solint == "inf_EB" else "spw"
+        clock.run("gaincal", vis=str(copy), caltable=str(table), solint="inf" if solint == "inf_EB" else solint,
+                  combine=combine, refant=refant, minblperant=MINBLPERANT, minsnr=MINSNR, gaintype="T",
+                  calmode="p")
         spwmap = [solution_spw(table)] * n_spws(copy)
         clock.run("applycal", vis=str(copy), gaintable=[str(table)], spwmap=[spwmap], interp=["linear"],
                   calwt=[False], applymode="calflag", flagbackup=False)
@@ -268,7 +273,8 @@ class RoundResult:
 
 
 def run_selfcal(
-    clock: CasaClock, copies: Sequence[Path], record: PipelineRecord, mask: str, hand: Path, measure: ModuleType
+    clock: CasaClock, copies: Sequence[Path], record: PipelineRecord, mask: str, hand: Path, measure: ModuleType,
+    solints: Sequence[str] = ROUNDS,
 ) -> list[RoundResult]:
     """Initial clean, then the phase rounds; each round cleans the newly corrected data."""
     results = []
@@ -276,7 +282,7 @@ def run_selfcal(
     clean_and_fill_model(clock, clean_call(record.cont, copies, initial, mask), "data")
     results.append(RoundResult("p0 (no selfcal)", initial, measure.continuum_snr(f"{initial}.image"), ()))
     print(f"round p0: S/N {results[-1].snr:.1f}", flush=True)
-    for number, solint in enumerate(ROUNDS, start=1):
+    for number, solint in enumerate(solints, start=1):
         tables = selfcal_round(clock, copies, solint, record.refant, number)
         image = hand / f"hand_cont_p{number}"
         clean_and_fill_model(clock, clean_call(record.cont, copies, image, mask), "corrected")
@@ -423,6 +429,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="where to build and work (default: a new temporary folder)")
     parser.add_argument("--delivery", type=Path, help="an already built selfcal delivery (not modified)")
     parser.add_argument("--imsize", type=int, help="image size (pixels) of the delivery to build")
+    parser.add_argument("--solints", default=",".join(ROUNDS), help=f"the rounds (default: {','.join(ROUNDS)})")
     args = parser.parse_args(argv)
     workdir = (args.workdir or Path(tempfile.mkdtemp(prefix="hand-selfcal-"))).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
@@ -445,7 +452,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"refant {record.refant}; mask {mask}")
     clock = CasaClock()
     copies = split_continuum(clock, working, hand, record)
-    results = run_selfcal(clock, copies, record, mask, hand, measure)
+    results = run_selfcal(clock, copies, record, mask, hand, measure, args.solints.split(","))
     best = max(results[1:], key=lambda result: result.snr)
     cube = image_line(clock, working, hand, record, best.tables, mask)
     pipeline = pipeline_figures(working, record, scenario.line, measure)

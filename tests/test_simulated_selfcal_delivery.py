@@ -16,9 +16,9 @@ import pytest
 from conftest import load_simulator
 from script_modules import load_script
 
-from casalog.cli import main
+from casalog.commands.main import main
 from casalog.contdat import parse
-from casalog.reader import read_log
+from casalog.log.reader import read_log
 
 pytestmark = pytest.mark.casa
 
