@@ -205,7 +205,9 @@ def _product_plan(number: int, product: Product, imaging: ImagingOptions, warnin
         restoration=True,
         pbcor=True,
         savemodel="none" if imaging.parallel else imaging.savemodel,
-        parallel=imaging.parallel,
+        # A --parallel script has a PARALLEL switch, so that the same script
+        # can be run serially (PARALLEL = False) without MPI.
+        parallel=Code("PARALLEL") if imaging.parallel else False,
     )
     changes.update(_mask_changes(kwargs, imaging, notes))
     changes.update(_imaging_changes(kwargs, imaging, notes))
