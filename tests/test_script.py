@@ -215,6 +215,7 @@ _PYTHON3_ONLY = (
              "--contdat", str(CYCLE4 / "calibration" / "uid___A001_X885_X2b1.cont.dat")],
             id="batch, selfcal, continuum",
         ),
+        pytest.param([str(CYCLE4), "--casa-version", "5.x", "--no-interactive", "--parallel"], id="parallel"),
     ],
 )
 def test_script_for_old_casa_is_python2_syntax(capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
@@ -265,3 +266,21 @@ def test_batch_mask_and_a_log_without_gaincal(tmp_path: Path, capsys: pytest.Cap
     (params,) = _products(script).values()
     assert (params["usemask"], params["mask"]) == ("user", "circle[[64pix,64pix],8pix]")
     assert "REFANT = ''" in script and "CASA picks one" in script
+
+
+def test_parallel_script_has_a_switch_and_checks_for_mpi_first(capsys: pytest.CaptureFixture[str]) -> None:
+    script = _generate(capsys, str(ROOT / "samples" / "sim"), "--no-interactive", "--parallel", "--selfcal")
+    assert "mpicasa -n 3 casa --nogui -c reimage.py" in script and "mpirun -n 3 python reimage.py" in script
+    assert "\nPARALLEL = True\n" in script
+    products = _products(script)
+    assert products and all(p["parallel"] == "$PARALLEL" and p["savemodel"] == "none" for p in products.values())
+    # The check runs before any step, and the model fill stays serial.
+    assert script.index("    check_parallel()\n    run_steps(thesteps)") > script.index("def run_steps")
+    assert "niter=0, interactive=False,\n                  savemodel='modelcolumn', restoration=False, pbcor=False, " \
+           "parallel=False))" in script
+
+
+def test_serial_script_has_no_mpi_code(capsys: pytest.CaptureFixture[str]) -> None:
+    script = _generate(capsys, str(ROOT / "samples" / "sim"), "--no-interactive")
+    assert "PARALLEL" not in script and "mpicasa" not in script and "check_parallel" not in script
+    assert all(p["parallel"] is False for p in _products(script).values())
