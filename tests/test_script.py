@@ -308,6 +308,8 @@ _PYTHON3_ONLY = (
              "--contdat", str(CYCLE4_CONTDAT)],
             id="batch, selfcal, continuum",
         ),
+        pytest.param([str(CYCLE4), "--casa-version", "5.x", "--no-interactive", "--parallel", "--selfcal"],
+                     id="parallel"),
     ],
 )
 def test_script_for_old_casa_is_python2_syntax(capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
@@ -382,3 +384,19 @@ def test_script_for_python2_casa_carries_a_coding_line_for_non_ascii_text(
             path.write_text(script)
             subprocess.run([python2, "-m", "py_compile", str(path)], check=True)
             break
+
+
+def test_parallel_script_has_a_switch_and_checks_for_mpi_first(capsys: pytest.CaptureFixture[str]) -> None:
+    script = _generate(capsys, str(CYCLE10), "--no-interactive", "--parallel", "--selfcal")
+    assert "mpicasa -n 3 casa --nogui -c reimage.py" in script and "mpirun -n 3 python reimage.py" in script
+    assert _inputs(script)["PARALLEL"] is True
+    products = _products(script)
+    assert products and all(p["parallel"] == "$PARALLEL" and p["savemodel"] == "none" for p in products.values())
+    # The check runs before the first step; the model fill stays serial.
+    assert script.index("check_parallel(products)") < script.index("mystep = 0")
+    assert "savemodel='modelcolumn', restoration=False, pbcor=False, parallel=False))" in script
+
+
+def test_serial_script_has_no_mpi_code(capsys: pytest.CaptureFixture[str]) -> None:
+    script = _generate(capsys, str(CYCLE10), "--no-interactive")
+    assert "PARALLEL" not in script and "mpicasa" not in script and "check_parallel" not in script

@@ -60,7 +60,10 @@ def step_titles(script: str) -> dict[int, str]:
 
 
 def column_checksums(working: Path) -> dict[str, str]:
-    """SHA-256 of the DATA and CORRECTED_DATA columns of every MS the pipeline left in ``working``."""
+    """SHA-256 of the DATA and CORRECTED_DATA columns of every MS the pipeline left in ``working``.
+
+    Read one data description at a time: spws of different widths do not fit one array.
+    """
     from casatools import table
 
     sums = {}
@@ -68,12 +71,18 @@ def column_checksums(working: Path) -> dict[str, str]:
         tool = table()
         tool.open(str(ms))
         try:
+            ddids = sorted(set(tool.getcol("DATA_DESC_ID").tolist()))
             for column in ("DATA", "CORRECTED_DATA"):
-                if column in tool.colnames():
-                    digest = hashlib.sha256()
-                    for start in range(0, tool.nrows(), 20000):
-                        digest.update(tool.getcol(column, start, min(20000, tool.nrows() - start)).tobytes())
-                    sums[f"{ms.name}:{column}"] = digest.hexdigest()
+                if column not in tool.colnames():
+                    continue
+                digest = hashlib.sha256()
+                for ddid in ddids:
+                    rows = tool.query(f"DATA_DESC_ID=={ddid}")
+                    try:
+                        digest.update(rows.getcol(column).tobytes())
+                    finally:
+                        rows.close()
+                sums[f"{ms.name}:{column}"] = digest.hexdigest()
         finally:
             tool.close()
     return sums

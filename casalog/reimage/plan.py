@@ -203,7 +203,8 @@ def _product_plan(number: int, product: Product, imaging: ImagingOptions, warnin
         restoration=True,
         pbcor=True,
         savemodel="none" if imaging.parallel else imaging.savemodel,
-        parallel=imaging.parallel,
+        # A --parallel script has a PARALLEL switch, so the same script also runs serially, without MPI.
+        parallel=rules.Code(Source("PARALLEL")) if imaging.parallel else False,
     )
     changes.update(_mask_changes(kwargs, imaging, notes))
     changes.update(_imaging_changes(kwargs, imaging, notes))

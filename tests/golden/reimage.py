@@ -125,6 +125,8 @@ IMAGE_PARTS = re.compile(
 TCLEAN_HAS_NSIGMA = True
 # The model of a selfcal clean is what the next round calibrates against.
 SELFCAL_NITER = 1000000
+# The flags of the self-calibration copies as split, saved with flagmanager.
+START_FLAGS = 'manual_selfcal_start'
 
 
 def as_list(value):
@@ -174,12 +176,19 @@ def image_files(imagename):
             if name.startswith(base + '.') and IMAGE_PARTS.match(name[len(base):])]
 
 
+def run_tclean(params):
+    """tclean with params, less a clean depth in rms (nsigma) that an older tclean would refuse."""
+    if not TCLEAN_HAS_NSIGMA:
+        params = dict((key, value) for key, value in params.items() if key != 'nsigma')
+    tclean(**params)
+
+
 def clean(params):
     # tclean with restart=False does not replace existing images: it silently
     # writes <imagename>_2, and later steps would read the old ones.
     make_room(image_files(params['imagename']), 'images of %s' % params['imagename'])
     print('tclean', params['imagename'])
-    tclean(**params)
+    run_tclean(params)
     check_image(params)
 
 
@@ -199,8 +208,8 @@ def fill_model(params):
     # not pass the check below in place of this one.
     for vis in as_list(params['vis']):
         delmod(vis=vis, otf=True, scr=True)
-    tclean(**dict(params, restart=True, calcpsf=False, calcres=False, niter=0, interactive=False,
-                  savemodel='modelcolumn', restoration=False, pbcor=False, parallel=False))
+    run_tclean(dict(params, restart=True, calcpsf=False, calcres=False, niter=0, interactive=False,
+                    savemodel='modelcolumn', restoration=False, pbcor=False, parallel=False))
     check_model(as_list(params['vis']))
 
 
@@ -254,6 +263,11 @@ def beam_of(imagename):
     return arcsec(beam['major']), arcsec(beam['minor']), float(beam['positionangle']['value'])
 
 
+def model_flux(params):
+    """The flux of a model image: the sum of its clean components."""
+    return float(imstat(imagename=image_name(params, 'model'))['sum'][0])
+
+
 def image_stats(params):
     """Peak, rms of the residual, S/N, beam, model and integrated flux, inside the primary beam."""
     mask = within_pb(params)
@@ -264,9 +278,7 @@ def image_stats(params):
     major, minor, angle = beam_of(image_name(params))
     cell = abs(float(imhead(imagename=image_name(params), mode='get', hdkey='cdelt1')['value'])) * 206264.806
     beam_pixels = math.pi * major * minor / (4 * math.log(2)) / cell ** 2 if cell > 0 and major > 0 else 0.0
-    model = 0.0
-    if os.path.isdir(image_name(params, 'model')):
-        model = float(imstat(imagename=image_name(params, 'model'))['sum'][0])
+    model = model_flux(params) if os.path.isdir(image_name(params, 'model')) else 0.0
     return {
         'image': params['imagename'], 'peak': peak, 'rms': rms, 'snr': peak / rms if rms > 0 else 0.0,
         'beam_major': major, 'beam_minor': minor, 'beam_angle': angle,
@@ -332,6 +344,8 @@ def split_for_selfcal(params, label):
         mstransform(vis=vis, outputvis=output, datacolumn=params.get('datacolumn', 'corrected'),
                     field=params.get('field', ''), spw=','.join(str(i) for i in spw_ids(spws[vis])),
                     scan=scans[vis], intent=params.get('intent', ''), reindex=False)
+        # Each round starts again from these flags: applycal adds its own.
+        flagmanager(vis=output, mode='save', versionname=START_FLAGS)
         copies.append(output)
     return copies
 
@@ -347,32 +361,34 @@ def selfcal_params(params, label, name, nsigma):
                 usemask='auto-multithresh', mask='')
 
 
-def clean_to_noise(params):
-    """Clean until the residual peak is params['nsigma'] times its rms, and fill the model."""
+def clean_to_noise(params, fill=True):
+    """Clean until the residual peak is params['nsigma'] times its rms; fill the model unless told not to."""
     if TCLEAN_HAS_NSIGMA:
-        for vis in as_list(params['vis']):
-            delmod(vis=vis, otf=True, scr=True)
+        if fill:
+            for vis in as_list(params['vis']):
+                delmod(vis=vis, otf=True, scr=True)
         clean(params)
     else:
         # Older tclean: the threshold comes from the dirty image's rms.
-        dirty = dict(params, niter=0, restoration=False, pbcor=False)
-        dirty.pop('nsigma')
-        clean(dirty)
+        clean(dict(params, niter=0, restoration=False, pbcor=False))
         threshold = '%.6gJy' % (params['nsigma'] * robust_rms(image_name(params, 'residual'), within_pb(params)))
-        deep = dict(params, restart=True, calcres=False, calcpsf=False, threshold=threshold)
-        deep.pop('nsigma')
-        tclean(**deep)
+        run_tclean(dict(params, restart=True, calcres=False, calcpsf=False, threshold=threshold))
+    if not fill:
+        return
+    if model_flux(params) == 0:
+        print('nothing above %.2f times the rms was cleaned: the model stays empty' % params['nsigma'])
+        return
     try:
         check_model(as_list(params['vis']))
     except ReimageStop:
         fill_model(params)
 
 
+
 def dirty_snr(params):
     """Peak S/N of the dirty image of params (made and then removed)."""
     dirty = dict(params, imagename=params['imagename'] + '_dirty', niter=0, restoration=False, pbcor=False,
                  savemodel='none')
-    dirty.pop('nsigma', None)
     clean(dirty)
     peak = float(imstat(imagename=image_name(dirty, 'residual'), mask=within_pb(dirty))['max'][0])
     snr = peak / robust_rms(image_name(dirty, 'residual'), within_pb(dirty))
@@ -650,11 +666,18 @@ def self_calibrate(start, copies, selections, plan, refant, mosaic, summary_file
         refants = dict((vis, by_block.get(execution_block(vis), '')) for vis in copies)
     else:
         refants = dict((vis, refant) for vis in copies)
+    best_params = start
     for number, (entry, calmode) in enumerate(steps, 1):
         nsigma = ladder[min(number, len(ladder) - 1)]
         tables, spwmaps, flagged, failure = {}, {}, [], ''
+        if number > 1:
+            # The last round's applycal flagged data under failed solutions, and tclean wrote the
+            # model only where data were unflagged: start again from the split's flags and predict
+            # the best model everywhere, so gaincal never meets a zero model.
+            for vis in copies:
+                flagmanager(vis=vis, mode='restore', versionname=START_FLAGS)
+            fill_model(best_params)
         for vis in copies:
-            flagmanager(vis=vis, mode='save', versionname='manual_selfcal_round%d' % number)
             table = '%s.round%d_%s.%s.g' % (vis, number, entry['name'], calmode)
             make_room([table], 'calibration table %s' % table)
             pre = applied[vis] if calmode == 'ap' else []
@@ -689,10 +712,10 @@ def self_calibrate(start, copies, selections, plan, refant, mosaic, summary_file
         print('round %d (%s, %s): %s; %s' % (number, entry['name'], calmode, 'kept' if kept else 'undone', why))
         if not kept:
             for vis in copies:
-                flagmanager(vis=vis, mode='restore', versionname='manual_selfcal_round%d' % number)
+                flagmanager(vis=vis, mode='restore', versionname=START_FLAGS)
                 apply_tables(vis, applied[vis], maps[vis])
             break
-        best, best_fields, applied, maps = stats, fields, tables, spwmaps
+        best, best_fields, applied, maps, best_params = stats, fields, tables, spwmaps, trial
     print_rounds(rounds)
     state.update(rounds=rounds, tables=applied, spwmaps=maps, best_image=best['image'],
                  amplitude=any(r['kept'] and r['calmode'] == 'ap' for r in rounds))
@@ -804,8 +827,6 @@ def cube_after_selfcal(params, copies):
                   imagename=params['imagename'] + '_selfcal', interactive=False, restart=False, calcres=True,
                   calcpsf=True, threshold='0.0mJy', nsigma=NSIGMA_FINAL, niter=SELFCAL_NITER,
                   usemask='auto-multithresh', mask='', savemodel='none')
-    if not TCLEAN_HAS_NSIGMA:
-        result.pop('nsigma')
     return result
 
 
@@ -1468,7 +1489,7 @@ if mystep in thesteps:
     step_start(mystep)
     state = read_json(product_4['imagename'] + '_selfcal.json', 'self-calibrate')
     if state.get('line_copies'):
-        clean(cube_after_selfcal(product_6, state['line_copies']))
+        clean_to_noise(cube_after_selfcal(product_6, state['line_copies']), fill=False)
     else:
         print('no self-calibrated line data: cube 6 is not made again')
 # --------------------------------------------------------------------
@@ -1477,7 +1498,7 @@ if mystep in thesteps:
     step_start(mystep)
     state = read_json(product_4['imagename'] + '_selfcal.json', 'self-calibrate')
     if state.get('line_copies'):
-        clean(cube_after_selfcal(product_7, state['line_copies']))
+        clean_to_noise(cube_after_selfcal(product_7, state['line_copies']), fill=False)
     else:
         print('no self-calibrated line data: cube 7 is not made again')
 # --------------------------------------------------------------------
