@@ -172,6 +172,8 @@ def build_script(
         amplitude=bool(selfcal and selfcal.amplitude),
         has_nsigma=tclean_parameter("nsigma").exists_in(imaging.casa_version),
         new_uvcontsub=imaging.casa_version >= NEW_UVCONTSUB,
+        applymode="calonly" if any(plans[t.continuum - 1].call.kwargs.get("gridder") == "mosaic" for t in targets)
+        else "calflag",
         uses_contdat=imaging.continuum is not None,
     )
     return Script(text, tuple(warnings), len(plans), len(steps))

@@ -613,7 +613,7 @@ def field_snrs(params, vis):
     try:
         centres = dict((str(md.namesforfields(int(f))[0]) + '#' + str(f), md.phasecenter(int(f)))
                        for f in md.fieldsforintent('*') or range(md.nfields()))
-        diameter = float(np.median(md.antennadiameter(-1)['value'])) if hasattr(md, 'antennadiameter') else 12.0
+        diameter = float(np.median([size['value'] for size in md.antennadiameter(-1).values()]))
     finally:
         md.close()
     header = imhead(imagename=image_name(params), mode='list')
@@ -654,7 +654,7 @@ def self_calibrate(start, copies, selections, plan, refant, mosaic, summary_file
     best = image_stats(start)
     best_fields = field_snrs(start, copies[0]) if mosaic else {}
     rounds = [dict(best, round=0, solint='', calmode='', kept=True, why='before self-calibration',
-                   nsigma=start['nsigma'], flagged=0.0)]
+                   nsigma=start['nsigma'], flagged=0.0, fields=best_fields)]
     applied = dict((vis, []) for vis in copies)
     maps = dict((vis, []) for vis in copies)
     steps = [(entry, 'p') for entry in plan]
@@ -702,7 +702,7 @@ def self_calibrate(start, copies, selections, plan, refant, mosaic, summary_file
             fields = field_snrs(trial, copies[0]) if mosaic else {}
             kept, why = judge(best, stats, entry['snr'],
                               dict((name, (best_fields.get(name, 0.0), snr)) for name, snr in fields.items()))
-            record.update(stats)
+            record.update(stats, fields=fields)
             if kept:
                 record['gains'] = dict((vis, gain_record(tables[vis][-1])) for vis in copies)
         else:
