@@ -419,7 +419,9 @@ def configure_casa(workdir: Path, simulator: ModuleType) -> None:
     # CASA's OpenMP threads only wait for each other on a shared two-core machine.
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     if "CASASITECONFIG" not in os.environ:
-        site = simulator.write_casa_site_config(workdir / "casasiteconfig.py", workdir / "casa.log")
+        from casalog.commands.casa_config import write_site_config
+
+        site = write_site_config(workdir / "casasiteconfig.py", workdir / "casa.log")
         os.environ["CASASITECONFIG"] = str(site)
 
 

@@ -535,41 +535,6 @@ CUBE = cube_scenario()
 SCENARIOS = {scenario.name: scenario for scenario in (DEFAULT, SELFCAL, WEAK, MOSAIC, CUBE)}
 
 
-def write_casa_site_config(path: Path, logfile: Path | None = None) -> Path:
-    """Write a casaconfig site file that runs CASA offline on casadata.
-
-    Parameters
-    ----------
-    path : Path
-        File to write; ``CASASITECONFIG`` must name it (absolute) before
-        ``casatools`` is imported.
-    logfile : Path, optional
-        Where CASA writes its log; by default ``casa-<time>.log`` in the
-        current directory.
-
-    Returns
-    -------
-    Path
-        ``path``, resolved.
-    """
-    import casadata
-
-    lines = [
-        f"measurespath = {casadata.datapath!r}",
-        "measures_auto_update = False",
-        "data_auto_update = False",
-    ]
-    if logfile is not None:
-        lines.append(f"logfile = {str(logfile)!r}")
-    path = path.resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Written aside and renamed: a concurrent session may be reading the file.
-    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    partial.write_text("\n".join(lines) + "\n")
-    os.replace(partial, path)
-    return path
-
-
 def format_command(name: str, kwargs: dict[str, Any]) -> str:
     """The one-line ``task(k=v, ...)`` form the pipeline logs."""
     args = ", ".join(f"{key}={value!r}" for key, value in kwargs.items())
@@ -1394,25 +1359,32 @@ def build_delivery(outdir: Path, scenario: Scenario = DEFAULT) -> Delivery:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: ``simulate_delivery.py OUTDIR [--scenario NAME]``."""
     parser = argparse.ArgumentParser(description="Build a simulated ALMA delivery with CASA.")
-    parser.add_argument("outdir", type=Path, help="delivery root to create")
+    parser.add_argument("outdir", type=Path, help="delivery root to create (a new folder)")
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), default=DEFAULT.name, help="what to simulate")
     args = parser.parse_args(argv)
+    outdir = args.outdir.resolve()
+    if outdir.exists() and any(outdir.iterdir()):
+        print(f"{outdir}: exists and is not empty; name a new folder to build the delivery in", file=sys.stderr)
+        return 1
     # CASA's OpenMP threads only wait for each other on a shared two-core machine.
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    with tempfile.TemporaryDirectory(prefix="casasite-") as tmp:
-        if "CASASITECONFIG" not in os.environ:
-            # casaconfig reads its site file once, when casatools is imported.
-            logdir = args.outdir.resolve() / "log"
-            logdir.mkdir(parents=True, exist_ok=True)
-            os.environ["CASASITECONFIG"] = str(
-                write_casa_site_config(Path(tmp) / "casasiteconfig.py", logdir / "casa-simulate.log")
-            )
-        start = time.monotonic()
+    if "CASASITECONFIG" not in os.environ:
+        # casaconfig reads its site file once, when casatools is imported.
+        from casalog.commands.casa_config import write_site_config
+        from casalog.errors import CasaLogError
+
         try:
-            delivery = build_delivery(args.outdir, SCENARIOS[args.scenario])
-        except ImportError as exc:
-            print(f"{exc}: {CASA_DATA_HINT}", file=sys.stderr)
+            site = write_site_config(outdir / "log" / "casasiteconfig.py", outdir / "log" / "casa-simulate.log")
+        except CasaLogError as err:
+            print(f"{err}", file=sys.stderr)
             return 1
+        os.environ["CASASITECONFIG"] = str(site)
+    start = time.monotonic()
+    try:
+        delivery = build_delivery(outdir, SCENARIOS[args.scenario])
+    except ImportError as exc:
+        print(f"{exc}: {CASA_DATA_HINT}", file=sys.stderr)
+        return 1
     print(f"built {delivery.root} in {time.monotonic() - start:.1f} s")
     for product in delivery.products:
         print(f"  {product.iter1}")

