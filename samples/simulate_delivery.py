@@ -24,6 +24,11 @@ is simulated; :data:`SCENARIOS` holds the named ones:
     One EB of a three-pointing mosaic (three field ids, all named after the
     target) of an extended source and a compact knot under the ``selfcal``
     phase errors, imaged with ``gridder='mosaic'``.
+``cube``
+    The first ``selfcal`` EB alone, its line spw in 256 channels (500 MHz):
+    the pipeline's cube of that spw has 254 channels.  For timing cube
+    imaging (``benchmarks/bench_mpi.py``; :func:`cube_scenario` sets other
+    channel counts).
 
 Each EB is simulated with the CASA simulator, corrupted with thermal noise and
 antenna-based phase errors, calibrated on a phase calibrator; the science
@@ -509,7 +514,25 @@ MOSAIC = Scenario(
     calibrator_images=False,
     line_products=False,
 )
-SCENARIOS = {scenario.name: scenario for scenario in (DEFAULT, SELFCAL, WEAK, MOSAIC)}
+
+
+def cube_scenario(nchan: int = 256) -> Scenario:
+    """The ``cube`` scenario, with ``nchan`` channels in its line spw.
+
+    The first ``selfcal`` EB (its sky, line and phase errors) whose line spw
+    keeps its 500 MHz in ``nchan`` channels (256: 1.953125 MHz, 2.5 km/s), so
+    that the spw's cube product has ``nchan - 2`` channels, about 70 of them
+    on the line.  A cube for benchmarks of cube imaging (``benchmarks/bench_mpi.py``).
+    """
+    line_spw = SpectralWindow(
+        1, "X0000000000#ALMA_RB_06#BB_1#SW-01#FULL_RES", 230.30e9, 500.0e6 / nchan, nchan, science=True
+    )
+    eb = dataclasses.replace(SELFCAL.ebs[0], spws=(WVR, *_band6_spws(1, line_spw)))
+    return dataclasses.replace(SELFCAL, name="cube", ebs=(eb,))
+
+
+CUBE = cube_scenario()
+SCENARIOS = {scenario.name: scenario for scenario in (DEFAULT, SELFCAL, WEAK, MOSAIC, CUBE)}
 
 
 def format_command(name: str, kwargs: dict[str, Any]) -> str:
