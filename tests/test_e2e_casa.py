@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,6 +122,37 @@ def test_exported_fits_carry_the_beam(run: Run) -> None:
         if path.name.endswith(".image.pbcor.fits"):
             header = fits.getheader(path)
             assert header["BMAJ"] > 0 and header["BMIN"] > 0 and "BPA" in header
+
+
+def test_report_of_the_run_opens_in_chromium(run: Run, tmp_path: Path) -> None:
+    """The report of the real run: every image loads and is not blank; every product and round is on the page."""
+    from browser import open_page
+
+    started = time.monotonic()
+    assert main(["report", str(run.working)]) == 0
+    elapsed = time.monotonic() - started
+    index = run.working / "reimage_report" / "index.html"
+    page = index.read_text(encoding="utf-8")
+    shown = open_page(index)
+    (tmp_path / "report.png").write_bytes(shown.screenshot)
+    assert shown.images and len(shown.images) == page.count("<img ")
+    for image in shown.images:
+        assert image.complete and image.natural_width > 0, image.src
+        assert image.variance > 50, image.src
+    assert all(url.startswith("file://") for url in shown.requests), shown.requests
+    summary = json.loads((run.working / "reimage_summary.json").read_text())
+    assert summary["casa_version"] in page and summary["log_sha256"] in page
+    for product in summary["products"]:
+        assert f'id="product{product["number"]}"' in page and product["stem"] in page
+        assert f'src="product{product["number"]}-image.png"' in page
+    (target,) = summary["selfcal"]
+    assert page.count('<tbody id="selfcal1-round') + page.count('<tbody class="undone" id="selfcal1-round') == len(
+        target["rounds"])
+    assert 'src="selfcal1-gains1.png"' in page and 'src="selfcal1-image.png"' in page
+    assert "Missing:" not in page  # a complete run has every piece
+    size = sum(p.stat().st_size for p in index.parent.iterdir())
+    assert size < 5_000_000, size
+    print(f"report: {len(shown.images)} pictures, {size / 1e6:.1f} MB, built in {elapsed:.1f} s")
 
 
 def test_second_run_stops_cleanly_without_overwrite(run: Run, casa_script_runner: Runner) -> None:
