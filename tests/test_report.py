@@ -25,6 +25,7 @@ from report_data import CUBE, LINE_GHZ, STEM, make_run, sky_header, write_cube, 
 
 from casalog.commands.main import main
 from casalog.report import draw
+from casalog.report import page as report_page
 from casalog.report.fitsimage import FitsImage, Plane, read_plane, shrink
 from casalog.report.page import _src
 
@@ -230,6 +231,26 @@ def celestial(header: fits.Header) -> WCS:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", AstropyWarning)
         return WCS(header).celestial
+
+
+def test_pictures_drawn_one_by_one_or_in_two_processes_are_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764547200")
+    folder = tmp_path / "working"
+    summary = make_run(folder)
+    summary["selfcal"] = summary["selfcal"][:1]
+    write_summary(folder, summary)
+    made = {}
+    for workers in (1, 2):
+        monkeypatch.setattr(report_page, "MAX_WORKERS", workers)
+        assert report(folder, capsys, "-o", str(tmp_path / f"report{workers}"))[0] == 0
+        made[workers] = {p.name: p.read_bytes() for p in (tmp_path / f"report{workers}").iterdir()}
+    assert made[1].keys() == made[2].keys()
+    different = [name for name in made[1] if made[1][name] != made[2][name] and name != "index.html"]
+    assert not different
+    pages = [made[workers]["index.html"].decode().replace(f"report{workers}", "report") for workers in (1, 2)]
+    assert pages[0] == pages[1]
 
 
 def test_shrink_keeps_the_sky_position_of_each_block() -> None:

@@ -11,11 +11,16 @@ it is a report we wrote.
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 import shutil
+import sys
 import tempfile
+import threading
 import urllib.parse
+import warnings
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -23,6 +28,7 @@ from functools import lru_cache, partial
 import jinja2
 import numpy as np
 from astropy.coordinates import Angle
+from astropy.utils.exceptions import AstropyWarning
 
 from casalog import __version__
 from casalog.errors import CasaLogError
@@ -36,6 +42,8 @@ from casalog.report.run import GainTable, Product, Round, Run, Stats, Target
 REPORT_FOLDER = "reimage_report"
 #: The mark of a page we wrote: only a folder whose index.html has it is ever replaced.
 GENERATOR = "regen-tclean report"
+#: Processes that draw the pictures.
+MAX_WORKERS = 2
 
 
 @dataclass(frozen=True)
@@ -44,8 +52,6 @@ class Picture:
 
     src: str = ""
     alt: str = ""
-    width: int = 0
-    height: int = 0
     notes: tuple[str, ...] = ()
 
 
@@ -114,10 +120,13 @@ def write_report(run: Run, output: str, command_line: str) -> str:
         raise CasaLogError(f"cannot write here: {err.strerror or err}", parent) from None
     try:
         builder = _Builder(run, staging)
+        products = [builder.product(number, product) for number, product in enumerate(run.products, 1)]
+        targets = [builder.target(number, target) for number, target in enumerate(run.targets, 1)]
         html = _environment().get_template("report.html.j2").render(
             run=run,
-            products=[builder.product(number, product) for number, product in enumerate(run.products, 1)],
-            targets=[builder.target(number, target) for number, target in enumerate(run.targets, 1)],
+            products=products,
+            targets=targets,
+            sizes=_draw_all(builder.jobs, staging),
             generator=GENERATOR,
             version=__version__,
             command_line=command_line,
@@ -169,16 +178,46 @@ def _put_in_place(staging: str, output: str) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
+def _draw_all(jobs: Sequence[tuple[str, Callable[[str], tuple[int, int]]]], folder: str) -> dict[str, tuple[int, int]]:
+    """Draw every picture into ``folder``; return the size in pixels of each, by name.
+
+    Drawing is most of a report's time, so on Linux the pictures are shared
+    out among forked processes (at most two: the machines this runs on are
+    small).  Elsewhere, or in a process running threads, which a fork would
+    not carry over, they are drawn one by one: a spawned process would spend
+    longer importing matplotlib than drawing.
+    """
+    paths = [os.path.join(folder, name) for name, _ in jobs]
+    draws = [draw_to for _, draw_to in jobs]
+    workers = min(MAX_WORKERS, len(jobs), os.cpu_count() or 1)
+    if workers > 1 and sys.platform.startswith("linux") and threading.active_count() == 1:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_quiet) as pool:
+            sizes = list(pool.map(_call, draws, paths))
+    else:
+        sizes = [draw_to(path) for draw_to, path in zip(draws, paths)]
+    return {name: size for (name, _), size in zip(jobs, sizes)}
+
+
+def _quiet() -> None:
+    # A WCS sent to a worker is rebuilt from its header, and astropy would say again what it fixed in it.
+    warnings.simplefilter("ignore", AstropyWarning)
+
+
+def _call(draw_to: Callable[[str], tuple[int, int]], path: str) -> tuple[int, int]:
+    return draw_to(path)
+
+
 class _Builder:
-    """Draws the pictures of one report into a folder, naming them in order."""
+    """Plans the pictures of one report: each view names its PNGs, :func:`_draw_all` draws them."""
 
     def __init__(self, run: Run, folder: str) -> None:
         self.run = run
         self.folder = folder
+        self.jobs: list[tuple[str, Callable[[str], tuple[int, int]]]] = []
 
     def _picture(self, name: str, alt: str, notes: Sequence[str], draw_to: Callable[[str], tuple[int, int]]) -> Picture:
-        width, height = draw_to(os.path.join(self.folder, name))
-        return Picture(name, alt, width, height, tuple(notes))
+        self.jobs.append((name, draw_to))
+        return Picture(name, alt, tuple(notes))
 
     def _path(self, name: str) -> str:
         path = self.run.path(name)
@@ -205,7 +244,7 @@ class _Builder:
         if scale is None:
             return Picture(alt=alt, notes=tuple(notes) or (f"{alt}: nothing to show",))
         panels = [draw.Panel(title, plane, scale, note.split(": ", 1)[-1]) for title, plane, note in read]
-        return self._picture(name, alt, notes, lambda path: draw.sky_panels(panels, path))
+        return self._picture(name, alt, notes, partial(draw.sky_panels, panels))
 
     def product(self, position: int, product: Product) -> ProductView:
         """The view of the product at ``position`` (from 1) of the summary; its PNGs are named by the position."""
@@ -260,10 +299,9 @@ class _Builder:
         where_text = (Angle(lon, unit="deg").to_string(unit="hourangle", sep=":", precision=2) + " "
                       + Angle(lat, unit="deg").to_string(unit="deg", sep=":", precision=1, alwayssign=True))
         return [
-            self._picture(f"{key}-peak.png", f"{what}: peak maps", notes, lambda path: draw.sky_panels(panels, path)),
+            self._picture(f"{key}-peak.png", f"{what}: peak maps", notes, partial(draw.sky_panels, panels)),
             self._picture(f"{key}-spectrum.png", f"{what}: spectra at the peak", (),
-                          lambda path: draw.spectra(spectra, f"spectrum at the peak of {shown[-1][0]} "
-                                                    f"({where_text})", path)),
+                          partial(draw.spectra, spectra, f"spectrum at the peak of {shown[-1][0]} ({where_text})")),
         ]
 
     def target(self, position: int, target: Target) -> TargetView:
