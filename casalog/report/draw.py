@@ -282,17 +282,17 @@ def gain_phases(rounds: Sequence[tuple[str, GainTable]], title: str, path: str) 
     order = sorted(range(len(rounds)), key=lambda number: -len(rounds[number][1].time))
     for number in order:
         label, table = rounds[number]
-        minutes = (np.asarray(table.time) - start) / 60.0
-        antennas = np.asarray(table.antenna)
+        # One row per polarization: times repeated, phases and flags flattened alike.
+        minutes = np.tile((np.asarray(table.time) - start) / 60.0, len(table.phase_deg))
+        antennas = np.tile(np.asarray(table.antenna), len(table.phase_deg))
+        phases = np.asarray(table.phase_deg, dtype=np.float64).ravel()
+        flags = np.asarray(table.flag, dtype=bool).ravel()
         size_points = 2 if len(table.time) > 8 * len(ids) else 4
         for antenna in ids:
-            chosen = antennas == antenna
-            for phases, flags in zip(table.phase_deg, table.flag):
-                phase, flag = np.asarray(phases)[chosen], np.asarray(flags, dtype=bool)[chosen]
-                panels[antenna].plot(minutes[chosen][~flag], phase[~flag], ".", markersize=size_points,
-                                     color=f"C{number}", label=label)
-                panels[antenna].plot(minutes[chosen][flag], np.zeros(int(flag.sum())), "x", markersize=3,
-                                     color="#999999")
+            good, bad = (antennas == antenna) & ~flags, (antennas == antenna) & flags
+            panels[antenna].plot(minutes[good], phases[good], ".", markersize=size_points, color=f"C{number}")
+            if bad.any():
+                panels[antenna].plot(minutes[bad], np.zeros(int(bad.sum())), "x", markersize=3, color="#999999")
     for antenna, axes in panels.items():
         axes.set_title(names[antenna] if 0 <= antenna < len(names) else str(antenna), fontsize=8, pad=2)
         axes.set_ylim(-180, 180)
