@@ -154,7 +154,7 @@ def test_control_characters_of_a_log_reach_the_terminal_escaped(
 def test_listing_imports_nothing_it_does_not_need() -> None:
     code = (
         "import sys; from casalog.commands.main import main; main([sys.argv[1], '--json']); "
-        "print(sorted(m for m in ('astropy', 'jinja2', 'numpy') if m in sys.modules))"
+        "print(sorted(m for m in ('astropy', 'jinja2', 'matplotlib', 'numpy') if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code, str(CYCLE4)], capture_output=True, text=True, check=True)
     assert result.stdout.splitlines()[-1] == "[]"

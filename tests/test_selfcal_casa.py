@@ -16,6 +16,7 @@ import json
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,6 +182,36 @@ def test_pipeline_measurement_sets_are_unchanged(bright: Run) -> None:
     assert {key: after.get(key) for key in bright.checksums_before} == bright.checksums_before
     copies = sorted({key.split(":")[0] for key in after} - {key.split(":")[0] for key in bright.checksums_before})
     assert copies and all(".manual_selfcal" in name for name in copies), copies
+
+
+def test_report_of_the_run_opens_in_chromium(bright: Run, tmp_path: Path) -> None:
+    """The report of the real run: every image loads and is not blank; every round and cube is on the page."""
+    from browser import open_page
+
+    started = time.monotonic()
+    assert main(["report", str(bright.working)]) == 0
+    elapsed = time.monotonic() - started
+    index = bright.working / "reimage_report" / "index.html"
+    page = index.read_text(encoding="utf-8")
+    shown = open_page(index)
+    (tmp_path / "report.png").write_bytes(shown.screenshot)
+    assert shown.images and len(shown.images) == page.count("<img ")
+    for image in shown.images:
+        assert image.complete and image.natural_width > 0, image.src
+        assert image.variance > 50, image.src
+    assert all(url.startswith("file://") for url in shown.requests), shown.requests
+    summary = json.loads((bright.working / "reimage_summary.json").read_text())
+    assert summary["casa_version"] in page and summary["log_sha256"] in page
+    (target,) = summary["selfcal"]
+    assert page.count('<tbody id="selfcal1-round') + page.count('<tbody class="undone" id="selfcal1-round') == len(
+        target["rounds"])
+    assert 'src="selfcal1-gains1.png"' in page and 'src="selfcal1-image.png"' in page
+    assert target["cubes"] and all(cube["imagename"] in page for cube in target["cubes"])
+    # The per-product re-cleans were not run: the page says so instead of failing.
+    assert page.count("Missing:") >= len(summary["products"])
+    size = sum(p.stat().st_size for p in index.parent.iterdir())
+    assert size < 5_000_000, size
+    print(f"report: {len(shown.images)} pictures, {size / 1e6:.1f} MB, built in {elapsed:.1f} s")
 
 
 def test_weak_source_keeps_nothing_and_says_why(weak: Run) -> None:

@@ -24,6 +24,7 @@ SUBCOMMANDS = {
     "contdat": ("contdat", "show or edit a cont.dat file"),
     "flags": ("flags", "check flag templates (*.flagtargetstemplate.txt)"),
     "casa-config": ("casa_config", "write a site config that runs modular CASA offline on casadata"),
+    "report": ("report", "quick-look images and an HTML page of a re-imaging run (after reimage.py ran)"),
 }
 
 

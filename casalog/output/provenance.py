@@ -11,6 +11,26 @@ from casalog import __version__
 from casalog.errors import UsageError
 
 
+def utc_now() -> str:
+    """The date now, or at ``SOURCE_DATE_EPOCH`` when that is set (reproducible output), to the minute.
+
+    Raises
+    ------
+    UsageError
+        ``SOURCE_DATE_EPOCH`` is not a whole number of seconds in the range dates can take.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    try:
+        moment = (
+            datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc)
+            if epoch is not None
+            else datetime.datetime.now(tz=datetime.timezone.utc)
+        )
+    except (ValueError, OverflowError, OSError):
+        raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a date in seconds since 1970") from None
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
 @dataclass(frozen=True)
 class Provenance:
     """The source log, the exact command line and the date of a generated script."""
@@ -29,16 +49,7 @@ class Provenance:
         UsageError
             ``SOURCE_DATE_EPOCH`` is not a whole number of seconds in the range dates can take.
         """
-        epoch = os.environ.get("SOURCE_DATE_EPOCH")
-        try:
-            moment = (
-                datetime.datetime.fromtimestamp(int(epoch), tz=datetime.timezone.utc)
-                if epoch is not None
-                else datetime.datetime.now(tz=datetime.timezone.utc)
-            )
-        except (ValueError, OverflowError, OSError):
-            raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a date in seconds since 1970") from None
-        return cls(log, command_line, moment.strftime("%Y-%m-%d %H:%M UTC"))
+        return cls(log, command_line, utc_now())
 
     @property
     def log_name(self) -> str:
