@@ -474,7 +474,9 @@ def snr_rates(vis, selection, max_rows=200000):
             per_antenna = np.bincount(ant1, power, antennas) + np.bincount(ant2, power, antennas)
             # Sampled rows stand for all of them; spread over the time the rows cover.
             seconds = max(float(np.ptp(time_span)), 1.0)
-            rates[int(spw)] = per_antenna[per_antenna > 0] * step / seconds
+            # An empty model (nothing was cleaned) gives every antenna a rate of 0, hence no plan.
+            seen = per_antenna[per_antenna > 0]
+            rates[int(spw)] = (seen if seen.size else np.zeros(1)) * step / seconds
     finally:
         table.close()
     return rates
