@@ -442,6 +442,8 @@ def snr_rates(vis, selection, max_rows=200000):
     table.open(vis)
     rates = {}
     try:
+        if 'MODEL_DATA' not in table.colnames():
+            return rates  # nothing was cleaned: no model to solve against
         for ddid, spw in enumerate(spw_of_ddid):
             if int(spw) not in chosen:
                 continue
