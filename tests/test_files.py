@@ -87,3 +87,30 @@ def test_reading_refuses_what_would_hang_or_fill_memory(tmp_path: Path, make: ob
     make(path)  # type: ignore[operator]
     with pytest.raises(CasaLogError, match=message):
         read_text(str(path), limit=1000)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(["contdat", "{path}"], id="contdat"),
+        pytest.param(["flags", "{path}"], id="flags"),
+        pytest.param([str(CYCLE10), "--contdat", "{path}", "-o", "{out}"], id="reimage --contdat"),
+        pytest.param(["{path}", "--json"], id="the log"),
+        pytest.param(["contdat", str(CYCLE10 / "calibration" / "uid___A001_X3621_X1c7.cont.dat"), "--log", "{path}"],
+                     id="contdat --log"),
+    ],
+)
+@pytest.mark.parametrize("make", [lambda path: os.mkfifo(path), lambda path: path.symlink_to("/dev/zero")],
+                         ids=["fifo", "endless device"])
+def test_every_file_a_command_reads_must_be_regular(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str], make: object
+) -> None:
+    path = tmp_path / "input.casa_commands.log"
+    make(path)  # type: ignore[operator]
+    out = tmp_path / "out.py"
+    argv = [part.format(path=path, out=out) for part in command]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(str(path)) and err.count("\n") == 1
+    assert "not a regular file" in err or "no such file" in err
+    assert not out.exists()

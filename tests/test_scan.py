@@ -31,7 +31,9 @@ NOT_LITERALS = [
 ODD_LITERALS = [
     "-(1)", "+(inf)", "(-1)", "- nan", "'a' 'b'", "u'x' r'y'", "'''t'''", "(1)", "((2,))", "0x_1f", "1_0.5e-1_0",
 ]
-SETTINGS = settings(max_examples=200, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
+SETTINGS = settings(
+    max_examples=200, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
 
 
 def outcome(parse: Any, text: str) -> tuple[Any, ...]:

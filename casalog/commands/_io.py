@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 
 from casalog.commands._values import not_empty, option_type
 from casalog.log.reader import LoggedCall
-from casalog.output.quoting import printable
+from casalog.output.quoting import printable_lines
 
 
 def add_output_options(parser: argparse.ArgumentParser, what: str) -> None:
@@ -37,13 +37,23 @@ def emit(text: str, args: argparse.Namespace) -> None:
     write_atomically(args.output, text, force=args.force)
 
 
+def say(text: str, *, error: bool = False) -> None:
+    """Print ``text`` on standard output (or error) with every non-printable character but line ends escaped.
+
+    Names from a log, a cont.dat or the command line may hold control
+    characters, which would act on the terminal: every line a command prints
+    goes through here.
+    """
+    print(printable_lines(text), file=sys.stderr if error else sys.stdout)
+
+
 def warn_inexact(calls: Iterable[LoggedCall]) -> Iterator[LoggedCall]:
     """Pass calls through, warning on stderr about each one whose logged lines were edited by hand."""
     for call in calls:
         if not call.exact:
-            print(
-                f"{printable(call.filename)}:{call.first_line}: warning: the logged lines are not the pipeline's "
+            say(
+                f"{call.filename}:{call.first_line}: warning: the logged lines are not the pipeline's "
                 "wrapping of any reading of this command (edited by hand?); keeping the likeliest reading",
-                file=sys.stderr,
+                error=True,
             )
         yield call

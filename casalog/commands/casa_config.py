@@ -12,6 +12,7 @@ import os
 import shlex
 from pathlib import Path
 
+from casalog.commands._io import say
 from casalog.errors import CasaLogError
 
 DEFAULT_NAME = "casasiteconfig.py"
@@ -34,8 +35,8 @@ def run(args: argparse.Namespace) -> int:
         casadata is not installed, or the file cannot be written.
     """
     path = write_site_config(Path(args.output), Path(args.logfile) if args.logfile else None)
-    print(f"wrote {path} (CASA data: {_casadata_path()}, no automatic updates); run modular CASA after:")
-    print(f"export CASASITECONFIG={shlex.quote(str(path))}")
+    say(f"wrote {path} (CASA data: {_casadata_path()}, no automatic updates); run modular CASA after:")
+    say(f"export CASASITECONFIG={shlex.quote(str(path))}")
     return 0
 
 

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 
 import astropy.units as u
 
 from casalog import contdat
+from casalog.commands._io import say
 from casalog.contdat import edit as contdat_edit
 from casalog.contdat import select as contdat_select
 from casalog.errors import CasaLogError, UsageError
 from casalog.output.files import read_text, replace_keeping_backup
-from casalog.output.quoting import printable
 from casalog.output.tables import layout
 
 Interval = tuple[u.Quantity, u.Quantity]
@@ -77,21 +76,21 @@ def run(args: argparse.Namespace) -> int:
     if args.edits:
         unchecked = sorted({spw for text in args.edits for spw in contdat_select.parse_selection(text)} - set(coverage))
         if unchecked:
-            print(
-                f"{printable(args.file)}: warning: the coverage of spw {', '.join(map(str, unchecked))} is unknown "
+            say(
+                f"{args.file}: warning: the coverage of spw {', '.join(map(str, unchecked))} is unknown "
                 "(no log with cubes of it; give --log DELIVERY or --coverage SPW:LO~HIUNIT), so the new ranges "
                 "are not checked to lie inside the spw",
-                file=sys.stderr,
+                error=True,
             )
         data = _edit(data, args.edits, args.field, coverage)
         backup = replace_keeping_backup(args.file, contdat.write(data))
-        print(f"wrote {args.file} (previous version kept as {backup})")
+        say(f"wrote {args.file} (previous version kept as {backup})")
     fields = data.fields if args.field is None else (contdat_edit.find_field(data, args.field),)
-    print(f"{args.file}: cont.dat format v{data.version}")
-    print(format_table(fields, coverage, with_names=data.version == 3))
+    say(f"{args.file}: cont.dat format v{data.version}")
+    say(format_table(fields, coverage, with_names=data.version == 3))
     if args.selections:
         for field in fields:
-            print(format_selections(data, field, args.field_id))
+            say(format_selections(data, field, args.field_id))
     return 0
 
 

@@ -11,6 +11,7 @@ import argparse
 import os
 import shlex
 
+from casalog.commands._io import say
 from casalog.delivery import prepare
 from casalog.output.tables import layout
 from casalog.reimage.recipes import RECIPES
@@ -44,10 +45,10 @@ def run(args: argparse.Namespace) -> int:
         ["cont.dat", _placed(delivery, placement)],
         ["", f"{len(ranges.fields)} field(s), spws {', '.join(map(str, spws))}"],
     ]
-    print(f"{delivery.root}: ready for pipeline re-imaging")
-    print(layout(rows))
-    print()
-    print(next_steps(delivery))
+    say(f"{delivery.root}: ready for pipeline re-imaging")
+    say(layout(rows))
+    say("")
+    say(next_steps(delivery))
     return 0
 
 

@@ -6,10 +6,9 @@ script goes to standard output, or with ``-o FILE`` to a new file.
 from __future__ import annotations
 
 import argparse
-import sys
 
 from casalog.commands import _values
-from casalog.commands._io import add_output_options, check_output, emit, warn_inexact
+from casalog.commands._io import add_output_options, check_output, emit, say, warn_inexact
 from casalog.reimage import recipes
 
 
@@ -72,10 +71,10 @@ def run(args: argparse.Namespace) -> int:
     inputs = recipes.checked(requested, facts)
     text = recipes.build(recipe, inputs, facts, Provenance.now(log, args.command_line), args.output)
     if not facts.guide_interface:
-        print(
+        say(
             f"{log}: warning: the log's pipeline calls its stages without pipelinemode; it is newer than the "
             "task interface of these recipes, so check the script's task calls against your pipeline version",
-            file=sys.stderr,
+            error=True,
         )
     emit(text, args)
     return 0

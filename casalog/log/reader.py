@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from casalog.errors import LogSyntaxError
+from casalog.errors import LogSyntaxError, shown
 from casalog.log import limits, literals
 from casalog.log._unwrap import unwrap
 from casalog.log.literals import CallError
@@ -219,7 +219,7 @@ class _LogReader:
     def _start(self, lineno: int, line: str) -> None:
         task = line[: line.index("(")]
         if not is_known_task(task):
-            raise LogSyntaxError(f"unknown task {task!r}", self.filename, lineno)
+            raise LogSyntaxError(f"unknown task {shown(task)}", self.filename, lineno)
         self.comment_open = False
         self.first_line = lineno
         self.size = 0
