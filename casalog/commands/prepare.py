@@ -36,10 +36,11 @@ def run(args: argparse.Namespace) -> int:
     without ``--force``.
     """
     delivery = prepare.inspect(args.delivery)
-    ranges = prepare.read_contdat(delivery.contdat)
+    ranges = prepare.parse_contdat(delivery)
     placement = prepare.place_contdat(delivery, force=args.force)
     spws = sorted({entry.spw for field in ranges.fields for entry in field.spws})
-    rows = [
+    rows = [["delivery", delivery.member]] if delivery.member != delivery.root else []
+    rows += [
         ["measurement sets", f"{delivery.working}: {', '.join(delivery.measurement_sets)}"],
         ["commands log", delivery.log],
         ["cont.dat", _placed(delivery, placement)],

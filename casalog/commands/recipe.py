@@ -6,6 +6,8 @@ script goes to standard output, or with ``-o FILE`` to a new file.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 
 from casalog.commands import _values
 from casalog.commands._io import add_output_options, check_output, emit, say, warn_inexact
@@ -68,6 +70,11 @@ def run(args: argparse.Namespace) -> int:
     check_output(args)
     log = find_log(args.source)
     facts = read_facts(warn_inexact(read_log(log)), log)
+    if not facts.measurement_sets and os.path.isdir(args.source):
+        # A log that names no data (no importasdm, no imaged MS): the delivery's restored ones are its data.
+        from casalog.delivery.prepare import working_measurement_sets
+
+        facts = dataclasses.replace(facts, imported=working_measurement_sets(args.source))
     inputs = recipes.checked(requested, facts)
     text = recipes.build(recipe, inputs, facts, Provenance.now(log, args.command_line), args.output)
     if not facts.guide_interface:

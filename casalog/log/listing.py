@@ -72,7 +72,8 @@ def write_table(items: Iterable[Product | OtherImage], out: TextIO) -> int:
         if rows:
             out.write(textwrap.indent(layout([list(_COLUMNS), *map(list, rows)]), "  ") + "\n")
         for other in others:
-            out.write(f"  not a product ({other.kind}, line {other.call.first_line}): {printable(other.imagename)}\n")
+            why = f"{other.kind}: {other.reason}" if other.reason else other.kind
+            out.write(f"  not a product ({why}, line {other.call.first_line}): {printable(other.imagename)}\n")
         out.write("\n")
     return count
 
