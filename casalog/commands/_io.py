@@ -9,6 +9,9 @@ from casalog.commands._values import not_empty, option_type
 from casalog.log.reader import LoggedCall
 from casalog.output.quoting import printable_lines
 
+#: How many warnings a command shows at most.
+MAX_NOTES = 100
+
 
 def add_output_options(parser: argparse.ArgumentParser, what: str) -> None:
     """Add ``-o/--output FILE`` and ``--force`` for a command that writes ``what``."""
@@ -47,13 +50,38 @@ def say(text: str, *, error: bool = False) -> None:
     print(printable_lines(text), file=sys.stderr if error else sys.stdout)
 
 
-def warn_inexact(calls: Iterable[LoggedCall]) -> Iterator[LoggedCall]:
-    """Pass calls through, warning on stderr about each one whose logged lines were edited by hand."""
-    for call in calls:
-        if not call.exact:
-            say(
-                f"{call.filename}:{call.first_line}: warning: the logged lines are not the pipeline's "
-                "wrapping of any reading of this command (edited by hand?); keeping the likeliest reading",
-                error=True,
-            )
-        yield call
+class Notes:
+    """Warnings a command gathers as it works, shown on stderr once it has done its work.
+
+    A command that fails prints its error alone, one line: warnings before it
+    would bury it (and a log edited by hand may hold a warning a command).
+    At most :data:`MAX_NOTES` are kept; the others are counted.
+    """
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.more = 0
+
+    def add(self, text: str) -> None:
+        """Keep a warning to show."""
+        if len(self.lines) < MAX_NOTES:
+            self.lines.append(text)
+        else:
+            self.more += 1
+
+    def inexact(self, calls: Iterable[LoggedCall]) -> Iterator[LoggedCall]:
+        """Pass calls through, noting each one whose logged lines were edited by hand."""
+        for call in calls:
+            if not call.exact:
+                self.add(
+                    f"{call.filename}:{call.first_line}: warning: the logged lines are not the pipeline's "
+                    "wrapping of any reading of this command (edited by hand?); keeping the likeliest reading"
+                )
+            yield call
+
+    def show(self) -> None:
+        """Print the warnings kept, and how many more there were."""
+        for line in self.lines:
+            say(line, error=True)
+        if self.more:
+            say(f"regen-tclean: {self.more} more warnings like these", error=True)

@@ -13,7 +13,7 @@ import os
 import astropy.units as u
 
 from casalog import contdat
-from casalog.commands._io import say
+from casalog.commands._io import Notes, say
 from casalog.contdat import edit as contdat_edit
 from casalog.contdat import select as contdat_select
 from casalog.delivery.layout import delivery_of, find_log, inside
@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
 
     Errors (a :class:`CasaLogError`): unreadable file, bad ``--set``/``--coverage``, unknown field or spw.
     """
+    notes = Notes()
     delivery = delivery_of(args.file)
     if delivery is not None:
         inside(delivery, args.file)  # a cont.dat of a delivery is read from inside it, not through a link out
@@ -85,16 +86,16 @@ def run(args: argparse.Namespace) -> int:
             )
         unchecked = sorted({spw for text in args.edits for spw in contdat_select.parse_selection(text)} - set(coverage))
         if unchecked:
-            say(
+            notes.add(
                 f"{args.file}: warning: the coverage of spw {', '.join(map(str, unchecked))} is unknown "
                 "(no log with cubes of it; give --log DELIVERY or --coverage SPW:LO~HIUNIT), so the new ranges "
-                "are not checked to lie inside the spw",
-                error=True,
+                "are not checked to lie inside the spw"
             )
         data = _edit(data, args.edits, args.field, coverage)
         backup = replace_keeping_backup(args.file, contdat.write(data))
         say(f"wrote {args.file} (previous version kept as {backup})")
     fields = data.fields if args.field is None else (contdat_edit.find_field(data, args.field),)
+    notes.show()
     say(f"{args.file}: cont.dat format v{data.version}")
     say(format_table(fields, coverage, with_names=data.version == 3))
     if args.selections:

@@ -13,8 +13,8 @@ chunk pattern; the full re-wrap decides only where that local check fails.
 
 Every step looks at a bounded stretch of text around one break (a
 :class:`_Window`), so the time is linear in the command: a megabyte-long
-hyphenated word, which the wrapper cuts after each hyphen, is read in well
-under a second.
+hyphenated word, which the wrapper cuts after each hyphen, is read in about a
+second.
 """
 from __future__ import annotations
 
@@ -26,9 +26,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 WIDTH = 80
-# Up to this many combinations of the hyphen-ended lines are re-wrapped whole when the local check fails;
-# beyond, each is read by the chunk rule alone (the cost stays a small multiple of one re-wrap).
-_MAX_COMBINATIONS = 16
+# When the local check fails, every reading of up to this many hyphen-ended lines is re-wrapped whole, if
+# that is no more than _SEARCH_BUDGET characters in all; beyond, each is read by the chunk rule alone and
+# the reading re-wrapped once (the cost stays a small multiple of one re-wrap, whatever the command).
+_MAX_AMBIGUOUS = 4
+_SEARCH_BUDGET = 1 << 24
 _CHUNK = textwrap.TextWrapper.wordsep_re
 # The start of a word up to its first space or hyphen: the whole chunk when a space ends it.
 _WORD = re.compile(r"[^ -]*")
@@ -127,7 +129,7 @@ class _Window:
     def is_boundary(self, start: int, position: int) -> bool | None:
         """Whether the chunks from ``start`` (a chunk start) have one ending at ``position``; None if unknown."""
         if position <= start:
-            return None
+            return position == start
         # The wrapper's chunks cover the text one after the other, so its pattern can step through them.
         for chunk in _CHUNK.finditer(self.text, start):
             end = chunk.end()
@@ -201,7 +203,7 @@ def _chunk_end(text: str, start: int) -> int:
 def _search(lines: Sequence[str], pieces: list[str]) -> Unwrapped:
     ambiguous = [i for i, line in enumerate(lines[:-1]) if line.endswith("-")]
     joins = ["" if line.endswith("-") else " " for line in lines[:-1]]
-    if 2 ** len(ambiguous) > _MAX_COMBINATIONS:
+    if len(ambiguous) > _MAX_AMBIGUOUS or 2 ** len(ambiguous) * sum(map(len, pieces)) > _SEARCH_BUDGET:
         return _resolve_by_chunks(pieces, joins, ambiguous, lines)
     for choice in itertools.product(("", " "), repeat=len(ambiguous)):
         for i, join in zip(ambiguous, choice):

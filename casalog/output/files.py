@@ -56,6 +56,7 @@ def open_regular(path: str) -> BinaryIO:
     ------
     CasaLogError
     """
+    check_name(path)
     try:
         handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as err:
@@ -66,6 +67,21 @@ def open_regular(path: str) -> BinaryIO:
     return os.fdopen(handle, "rb")
 
 
+def check_name(path: str) -> None:
+    """Refuse a name no file can have: a NUL character, or a lone surrogate the file system cannot encode.
+
+    Raises
+    ------
+    CasaLogError
+    """
+    try:
+        name = os.fsencode(path)
+    except UnicodeEncodeError:
+        raise CasaLogError("not a file name: it holds a character that cannot be encoded", path) from None
+    if b"\0" in name:
+        raise CasaLogError("not a file name: it holds a NUL character", path)
+
+
 def require_regular_file(path: str) -> None:
     """Raise unless ``path`` is (a link to) a regular file: never open a FIFO or a device.
 
@@ -73,6 +89,7 @@ def require_regular_file(path: str) -> None:
     ------
     CasaLogError
     """
+    check_name(path)
     try:
         mode = os.stat(path).st_mode
     except OSError as err:
@@ -90,6 +107,7 @@ def check_target(path: str, *, force: bool = False) -> None:
         ``path`` is a folder, a FIFO, a device or a dangling link; or it
         exists and ``force`` is False.
     """
+    check_name(path)
     if os.path.isdir(path):
         raise CasaLogError("is a folder; name a file to write", path)
     if os.path.islink(path) and not os.path.exists(path):
