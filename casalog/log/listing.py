@@ -17,7 +17,8 @@ from casalog.output.quoting import printable
 from casalog.output.tables import layout
 
 _COLUMNS = ("PRODUCT", "FIELD", "INTENT", "SPW", "SPECMODE", "IMSIZE", "CELL", "ROBUST", "THRESHOLD", "ITERS", "MS")
-_QUANTITY = re.compile(r"([-+0-9.eE]+)\s*([a-zA-Z]*)")
+# A number written one way only, then a unit: no backtracking on a long value.
+_QUANTITY = re.compile(r"([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*([a-zA-Z]*)")
 _FLUX_SCALE = {"Jy": 1.0, "mJy": 1e-3, "uJy": 1e-6}
 
 

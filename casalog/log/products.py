@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from casalog.log.imagename import ImageName, parse_image_name
 from casalog.log.reader import LoggedCall, Stage
 
-_SELFCAL_WORK = re.compile(r".+_(dirty|initial|final|post|\w+_\d+)$")
+# The names of the older hif_selfcal work images end so (``…_dirty``, ``…_inf_EB_0``).
+_SELFCAL_ENDINGS = ("dirty", "initial", "final", "post")
+_DIGITS = re.compile(r"\d+")
+_WORD = re.compile(r"\w+")
 # The measurement sets hif_selfcal splits its targets into, and cleans on its own.
 _SELFCAL_COPY = ".selfcal.ms"
 
@@ -171,11 +174,28 @@ def _selfcal_work(call: LoggedCall) -> str | None:
     return None
 
 
+def _selfcal_work_name(name: str) -> bool:
+    """Whether ``name`` is ``<x>_dirty`` (or initial, final, post) or ``<x>_<word>_<n>``.
+
+    Checked from the end, in time linear in the name (a pattern such as
+    ``.+_(…|\\w+_\\d+)$`` tries every underscore against every other).
+    """
+    head, _, last = name.rpartition("_")
+    if not head or last in _SELFCAL_ENDINGS:
+        return bool(head)
+    if not _DIGITS.fullmatch(last):
+        return False
+    # head must be <x>_<word>: an underscore with something before it and only word characters after it.
+    word = _WORD.match(head[::-1])
+    run = word.end() if word else 0
+    return head.find("_", max(1, len(head) - run), len(head) - 1) != -1
+
+
 def _kind(call: LoggedCall) -> str:
     imagename = str(call.kwargs.get("imagename", ""))
     stage = call.stage.name if call.stage else ""
     if imagename.endswith(".findcont") or stage == "hif_findcont":
         return "findcont cube"
-    if _SELFCAL_WORK.fullmatch(imagename.rsplit("/", 1)[-1]):
+    if _selfcal_work_name(imagename.rsplit("/", 1)[-1]):
         return "self-calibration work image"
     return "unrecognised image name"
