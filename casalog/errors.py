@@ -46,3 +46,8 @@ class UsageError(CasaLogError):
     """The command line itself is wrong."""
 
     exit_code = 2
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """``repr`` of text from a file for a message, cut to ``limit`` characters: a line may be megabytes long."""
+    return repr(text[:limit]) + ("…" if len(text) > limit else "")

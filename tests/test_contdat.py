@@ -608,3 +608,24 @@ def test_edit_outside_the_band_the_log_tells_is_refused(tmp_path: Path, capsys: 
     assert main(["contdat", str(moved), *field, "--set", "17:229.0~229.7GHz", "--log", str(log)]) == 1
     assert main(["contdat", str(moved), *field, "--set", "17:229.62~229.7GHz", "--log", str(log)]) == 0
     assert "229.62~229.7GHz" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param("1" * 40_000, id="digits"),
+        pytest.param("1~" + "1" * 40_000 + " LSRK x", id="a range with digits for a unit"),
+        pytest.param("1." * 20_000, id="dots"),
+        pytest.param("1~2GHz;" * 6_000, id="ranges on one line"),
+    ],
+)
+def test_a_long_line_is_refused_in_linear_time(line: str) -> None:
+    import time
+
+    started = time.monotonic()
+    with pytest.raises(CasaLogError, match=r"cannot read line '.{60}'… \(expected") as info:
+        contdat.parse(f"Field: A\n\nSpectralWindow: 1\n{line}\n", "cont.dat")
+    assert time.monotonic() - started < 5  # the quadratic pattern took a minute for 40 kB of digits
+    assert info.value.lineno == 4
+    with pytest.raises(UsageError):
+        contdat_select.parse_selection(f"22:{line}")

@@ -87,3 +87,70 @@ def test_reading_refuses_what_would_hang_or_fill_memory(tmp_path: Path, make: ob
     make(path)  # type: ignore[operator]
     with pytest.raises(CasaLogError, match=message):
         read_text(str(path), limit=1000)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(["contdat", "{path}"], id="contdat"),
+        pytest.param(["flags", "{path}"], id="flags"),
+        pytest.param([str(CYCLE10), "--contdat", "{path}", "-o", "{out}"], id="reimage --contdat"),
+        pytest.param(["{path}", "--json"], id="the log"),
+        pytest.param(["contdat", str(CYCLE10 / "calibration" / "uid___A001_X3621_X1c7.cont.dat"), "--log", "{path}"],
+                     id="contdat --log"),
+    ],
+)
+@pytest.mark.parametrize("make", [lambda path: os.mkfifo(path), lambda path: path.symlink_to("/dev/zero")],
+                         ids=["fifo", "endless device"])
+def test_every_file_a_command_reads_must_be_regular(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str], make: object
+) -> None:
+    path = tmp_path / "input.casa_commands.log"
+    make(path)  # type: ignore[operator]
+    out = tmp_path / "out.py"
+    argv = [part.format(path=path, out=out) for part in command]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(str(path)) and err.count("\n") == 1
+    assert "not a regular file" in err or "no such file" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["x\x00.py", "x\ud800.py"], ids=["NUL", "lone surrogate"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param([str(CYCLE10), "-o", "{name}"], id="script"),
+        pytest.param(["recipe", "aggregate-cont", str(CYCLE10), "-o", "{name}"], id="recipe"),
+        pytest.param([str(CYCLE10), "--contdat", "{name}", "-o", "x.py"], id="--contdat"),
+        pytest.param(["contdat", "{name}"], id="contdat"),
+        pytest.param(["flags", "{name}"], id="flags"),
+        pytest.param(["casa-config", "-o", "{name}"], id="casa-config"),
+    ],
+)
+def test_a_name_no_file_can_have_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], name: str,
+    command: list[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main([part.format(name=name) for part in command]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{name!r}"[1:-1]) and err.count("\n") == 1 and "not a file name" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_warnings_are_shown_after_the_work_and_dropped_on_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "x.casa_commands.log"
+    log.write_text(
+        "raise Error('The casa commands log is not executable!')\n\n"
+        "tclean(vis='a.ms', imagename='u.s9_0.F_sci.spw5.mfs.I.iter1',\n"  # hand-wrapped: a warning
+        "       niter=0)\n"
+    )
+    assert main([str(log), "-o", str(tmp_path / "x.py")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert "edited by hand?" in err[0] and err[-1].startswith("wrote ")
+    # The log is read (with its warning) before the selection fails: the error comes alone.
+    assert main([str(log), "-o", str(tmp_path / "y.py"), "--field", "G"]) == 1
+    assert capsys.readouterr().err == f"{log}: the log has no field 'G'; it has: F\n"

@@ -153,7 +153,7 @@ RESTORE = "restore the delivery with script/scriptForPI.py and SPACESAVING=1 (no
         ),
         pytest.param(
             _one_ms_missing, "calibrated/working",
-            f"lacks {VIS[1]}, imported by the pipeline run of {MOUS}.casa_commands.log; {RESTORE}",
+            f"lacks {VIS[1]}, used by the pipeline run of {MOUS}.casa_commands.log; {RESTORE}",
             id="an execution missing",
         ),
         pytest.param(
@@ -171,7 +171,9 @@ RESTORE = "restore the delivery with script/scriptForPI.py and SPACESAVING=1 (no
             "is in the way and is not a file; move it away first", id="cont.dat is a folder",
         ),
         pytest.param(
-            _no_log, "log", "missing: the delivery's log/ folder holds the casa_commands.log", id="no log",
+            _no_log, "log",
+            "missing: the delivery's log/ folder (script/ in some deliveries) holds the casa_commands.log",
+            id="no log",
         ),
         pytest.param(
             _broken_contdat, f"calibration/{MOUS}.cont.dat:4", "cannot read line", id="malformed cont.dat",

@@ -234,3 +234,30 @@ def test_parser_points_at_what_is_not_a_literal(call: str, message: str, offset:
     with pytest.raises(CallError, match=message) as info:
         parse_call(call)
     assert info.value.offset == offset
+
+
+@pytest.mark.parametrize("depth", [140, 150, 170, 199, 200, 250])
+@pytest.mark.parametrize(("opening", "inner", "closing"), [("[", "", "]"), ("(", "1", ",)"), ("{1: ", "1", "}"),
+                                                           ("(", "1", ")"), ("-(", "1", ")")],
+                         ids=["lists", "tuples", "dicts", "parentheses", "signs"])
+@pytest.mark.parametrize("padding", [0, 200_000], ids=["standard parser", "lean scanner"])
+def test_deep_brackets_are_one_line_refusals(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], depth: int, opening: str, inner: str, closing: str,
+    padding: int,
+) -> None:
+    import textwrap
+
+    from casalog.commands.main import main
+
+    value = opening * depth + inner + closing * depth
+    call = f"tclean(vis=['a.ms'], imagename='u.s9_0.F_sci.spw5.mfs.I.iter1', x={value}, pad={'p' * padding!r})"
+    log = tmp_path / "x.casa_commands.log"
+    log.write_text(HEADER + "\n".join(textwrap.wrap(call, width=80, subsequent_indent=" " * 7,
+                                                    break_long_words=False)) + "\n")
+    code = main([str(log), "--json"])
+    out, err = capsys.readouterr()
+    if closing == ")" and opening == "(" and depth < 200:
+        assert (code, err) == (0, "")  # parentheses around a value make no tuple: x=1
+        return
+    assert code == 1 and err.count("\n") == 1
+    assert "nest more than 16 deep" in err or "too many nested parentheses" in err or "an operator" in err

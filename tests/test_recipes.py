@@ -431,7 +431,8 @@ def _log(tmp_path: Path, body: str) -> str:
         ),
         pytest.param(
             "flagdata(vis='a.ms', mode='summary')\n",
-            "the log names no measurement set (no importasdm call, no imaged data)",
+            "the log names no measurement set (no importasdm call, no imaged data); give the delivery folder, "
+            "whose calibrated/working holds them",
             id="no measurement set",
         ),
     ],

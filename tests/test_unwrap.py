@@ -138,3 +138,40 @@ def textwrap_wrap_hyphens(call: str) -> list[str]:
     import textwrap
 
     return textwrap.wrap(call, width=16, subsequent_indent=" " * 9, break_long_words=False)
+
+
+def _hyphenated_word(rng: random.Random, size: int) -> str:
+    """Letters cut by hyphens: the wrapper may break after each one, as in 'self-calibration'."""
+    parts: list[str] = []
+    length = 0
+    while length < size:
+        parts.append("".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(2, 9))))
+        length += len(parts[-1]) + 1
+    return "-".join(parts)
+
+
+def test_a_megabyte_hyphenated_word_is_unwrapped_in_linear_time() -> None:
+    import time
+
+    call = f"flagdata(vis='a.ms', reason='{_hyphenated_word(random.Random(3), 1 << 20)}', spw='1')"
+    lines = _logged(call)  # textwrap, the oracle
+    assert len(lines) > 10_000 and sum(line.endswith("-") for line in lines) > 10_000
+    started = time.monotonic()
+    recovered = unwrap(lines)
+    # Seconds on a loaded machine; the quadratic search took hours.
+    assert time.monotonic() - started < 60
+    assert recovered.text == call and recovered.exact
+
+
+def test_a_long_hand_edited_hyphenated_word_is_read_in_linear_time() -> None:
+    import time
+
+    call = f"flagdata(vis='a.ms', reason='{_hyphenated_word(random.Random(4), 1 << 18)}', spw='1')"
+    lines = _logged(call)
+    edited = [line + "-" if i % 3 == 1 else line for i, line in enumerate(lines)]  # no reading wraps back
+    started = time.monotonic()
+    recovered = unwrap(edited)
+    assert time.monotonic() - started < 60
+    assert not recovered.exact
+    # Every hyphen the wrapper could break after stays joined; the added ones sit between letters too.
+    assert recovered.text.replace("-", "") == call.replace("-", "")

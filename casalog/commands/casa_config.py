@@ -12,6 +12,7 @@ import os
 import shlex
 from pathlib import Path
 
+from casalog.commands._io import say
 from casalog.errors import CasaLogError
 
 DEFAULT_NAME = "casasiteconfig.py"
@@ -34,8 +35,8 @@ def run(args: argparse.Namespace) -> int:
         casadata is not installed, or the file cannot be written.
     """
     path = write_site_config(Path(args.output), Path(args.logfile) if args.logfile else None)
-    print(f"wrote {path} (CASA data: {_casadata_path()}, no automatic updates); run modular CASA after:")
-    print(f"export CASASITECONFIG={shlex.quote(str(path))}")
+    say(f"wrote {path} (CASA data: {_casadata_path()}, no automatic updates); run modular CASA after:")
+    say(f"export CASASITECONFIG={shlex.quote(str(path))}")
     return 0
 
 
@@ -54,8 +55,12 @@ def write_site_config(path: Path, logfile: Path | None = None) -> Path:
     Path
         ``path`` made absolute: ``CASASITECONFIG`` must name an absolute path.
     """
-    from casalog.output.files import write_atomically
+    from casalog.output.files import check_name, write_atomically
     from casalog.output.quoting import literal
+
+    for name in (path, logfile):
+        if name is not None:
+            check_name(str(name))
 
     lines = [
         f"measurespath = {literal(_casadata_path())}",
@@ -65,7 +70,10 @@ def write_site_config(path: Path, logfile: Path | None = None) -> Path:
     if logfile is not None:
         lines.append(f"logfile = {literal(str(logfile.resolve()))}")
     path = path.resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise CasaLogError(f"cannot make the folder: {err.strerror or err}", str(path.parent)) from None
     write_atomically(str(path), "\n".join(lines) + "\n", force=True)
     return path
 

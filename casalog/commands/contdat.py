@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 
 import astropy.units as u
 
 from casalog import contdat
+from casalog.commands._io import Notes, say
 from casalog.contdat import edit as contdat_edit
 from casalog.contdat import select as contdat_select
+from casalog.delivery.layout import delivery_of, find_log, inside
 from casalog.errors import CasaLogError, UsageError
 from casalog.output.files import read_text, replace_keeping_backup
-from casalog.output.quoting import printable
 from casalog.output.tables import layout
 
 Interval = tuple[u.Quantity, u.Quantity]
@@ -72,26 +72,35 @@ def run(args: argparse.Namespace) -> int:
 
     Errors (a :class:`CasaLogError`): unreadable file, bad ``--set``/``--coverage``, unknown field or spw.
     """
+    notes = Notes()
+    delivery = delivery_of(args.file)
+    if delivery is not None:
+        inside(delivery, args.file)  # a cont.dat of a delivery is read from inside it, not through a link out
     data = contdat.parse(read_text(args.file), args.file)
-    coverage = {**_log_coverage(args.log, args.file), **_coverage(args.coverage)}
+    coverage = {**_log_coverage(args.log, delivery), **_coverage(args.coverage)}
     if args.edits:
+        if os.path.islink(args.file):
+            raise CasaLogError(
+                f"is a link to {os.path.realpath(args.file)}: --set replaces the file it is given, so give that one",
+                args.file,
+            )
         unchecked = sorted({spw for text in args.edits for spw in contdat_select.parse_selection(text)} - set(coverage))
         if unchecked:
-            print(
-                f"{printable(args.file)}: warning: the coverage of spw {', '.join(map(str, unchecked))} is unknown "
+            notes.add(
+                f"{args.file}: warning: the coverage of spw {', '.join(map(str, unchecked))} is unknown "
                 "(no log with cubes of it; give --log DELIVERY or --coverage SPW:LO~HIUNIT), so the new ranges "
-                "are not checked to lie inside the spw",
-                file=sys.stderr,
+                "are not checked to lie inside the spw"
             )
         data = _edit(data, args.edits, args.field, coverage)
         backup = replace_keeping_backup(args.file, contdat.write(data))
-        print(f"wrote {args.file} (previous version kept as {backup})")
+        say(f"wrote {args.file} (previous version kept as {backup})")
     fields = data.fields if args.field is None else (contdat_edit.find_field(data, args.field),)
-    print(f"{args.file}: cont.dat format v{data.version}")
-    print(format_table(fields, coverage, with_names=data.version == 3))
+    notes.show()
+    say(f"{args.file}: cont.dat format v{data.version}")
+    say(format_table(fields, coverage, with_names=data.version == 3))
     if args.selections:
         for field in fields:
-            print(format_selections(data, field, args.field_id))
+            say(format_selections(data, field, args.field_id))
     return 0
 
 
@@ -124,18 +133,15 @@ def format_selections(data: contdat.ContDat, field: contdat.ContField, field_id:
     return "\n".join(lines)
 
 
-def _log_coverage(log: str | None, contdat_path: str) -> dict[int, Interval]:
-    """Coverage from the log's cubes: the named log, or the delivery's when cont.dat sits in calibration/."""
-    from casalog.delivery.layout import find_log
+def _log_coverage(log: str | None, delivery: str | None) -> dict[int, Interval]:
+    """Coverage from the log's cubes: the named log, or the one of the delivery the cont.dat belongs to."""
     from casalog.log.coverage import spw_coverage
     from casalog.log.reader import read_log
 
-    if log is None:
-        folder = os.path.dirname(os.path.abspath(contdat_path))
-        if os.path.basename(folder) != "calibration" or not os.path.isdir(os.path.join(folder, os.pardir, "log")):
-            return {}
-        log = os.path.dirname(folder)
-    return spw_coverage(read_log(find_log(log)))
+    source = log if log is not None else delivery
+    if source is None:
+        return {}
+    return spw_coverage(read_log(find_log(source)))
 
 
 def _coverage(texts: list[str]) -> dict[int, Interval]:

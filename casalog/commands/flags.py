@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
+from casalog.commands._io import say
 from casalog.delivery import flagtemplate
 from casalog.output.files import read_text
-from casalog.output.quoting import printable
 from casalog.output.tables import layout
 
 #: Keys shown in their own columns, in this order; any other key goes in OTHER.
@@ -29,12 +28,12 @@ def run(args: argparse.Namespace) -> int:
     problems = [problem for _, _, found in templates for problem in found]
     if problems:
         for problem in problems:
-            print(printable(str(problem)), file=sys.stderr)
+            say(str(problem), error=True)
         return 1
     for path, commands, _ in templates:
-        print(f"{path}: " + (f"{len(commands)} active flag commands" if commands else "no active flag commands"))
+        say(f"{path}: " + (f"{len(commands)} active flag commands" if commands else "no active flag commands"))
         if commands:
-            print(format_table(commands))
+            say(format_table(commands))
     return 0
 
 

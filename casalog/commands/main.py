@@ -8,10 +8,11 @@ runs, so listing a log imports nothing it does not need.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import NoReturn
 
 from casalog.errors import CasaLogError, UsageError
@@ -37,7 +38,11 @@ class Parser(argparse.ArgumentParser):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``regen-tclean``; return the exit code (0 done, 1 bad input, 2 bad usage)."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    with _tolerant_stdout():
+        return _main(list(sys.argv[1:] if argv is None else argv))
+
+
+def _main(args: list[str]) -> int:
     try:
         if args and args[0] in SUBCOMMANDS:
             module_name, summary = SUBCOMMANDS[args[0]]
@@ -57,3 +62,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return err.exit_code
     except BrokenPipeError:
         return 1
+
+
+@contextlib.contextmanager
+def _tolerant_stdout() -> Iterator[None]:
+    """Write what standard output cannot encode as backslash escapes, as standard error does.
+
+    A name from a log may hold any character, and standard output may be
+    ASCII (``LC_ALL=C``, ``PYTHONIOENCODING``).  An escape keeps a table
+    readable, and in a script written to standard output it stands inside a
+    string literal for the same character.
+    """
+    stream = sys.stdout
+    errors = getattr(stream, "errors", None)
+    # "surrogateescape" is the C locale's: it writes back undecodable bytes of file names, nothing else.
+    if errors not in ("strict", "surrogateescape") or not hasattr(stream, "reconfigure"):
+        yield
+        return
+    stream.reconfigure(errors="backslashreplace")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError, OSError):  # closed, or a broken pipe
+            stream.reconfigure(errors=errors)

@@ -11,6 +11,7 @@ import argparse
 import os
 import shlex
 
+from casalog.commands._io import say
 from casalog.delivery import prepare
 from casalog.output.tables import layout
 from casalog.reimage.recipes import RECIPES
@@ -35,19 +36,20 @@ def run(args: argparse.Namespace) -> int:
     without ``--force``.
     """
     delivery = prepare.inspect(args.delivery)
-    ranges = prepare.read_contdat(delivery.contdat)
+    ranges = prepare.parse_contdat(delivery)
     placement = prepare.place_contdat(delivery, force=args.force)
     spws = sorted({entry.spw for field in ranges.fields for entry in field.spws})
-    rows = [
+    rows = [["delivery", delivery.member]] if delivery.member != delivery.root else []
+    rows += [
         ["measurement sets", f"{delivery.working}: {', '.join(delivery.measurement_sets)}"],
         ["commands log", delivery.log],
         ["cont.dat", _placed(delivery, placement)],
         ["", f"{len(ranges.fields)} field(s), spws {', '.join(map(str, spws))}"],
     ]
-    print(f"{delivery.root}: ready for pipeline re-imaging")
-    print(layout(rows))
-    print()
-    print(next_steps(delivery))
+    say(f"{delivery.root}: ready for pipeline re-imaging")
+    say(layout(rows))
+    say("")
+    say(next_steps(delivery))
     return 0
 
 

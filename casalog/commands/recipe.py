@@ -6,10 +6,11 @@ script goes to standard output, or with ``-o FILE`` to a new file.
 from __future__ import annotations
 
 import argparse
-import sys
+import dataclasses
+import os
 
 from casalog.commands import _values
-from casalog.commands._io import add_output_options, check_output, emit, warn_inexact
+from casalog.commands._io import Notes, add_output_options, check_output, emit
 from casalog.reimage import recipes
 
 
@@ -68,14 +69,20 @@ def run(args: argparse.Namespace) -> int:
     )
     check_output(args)
     log = find_log(args.source)
-    facts = read_facts(warn_inexact(read_log(log)), log)
+    notes = Notes()
+    facts = read_facts(notes.inexact(read_log(log)), log)
+    if not facts.measurement_sets and os.path.isdir(args.source):
+        # A log that names no data (no importasdm, no imaged MS): the delivery's restored ones are its data.
+        from casalog.delivery.prepare import working_measurement_sets
+
+        facts = dataclasses.replace(facts, imported=working_measurement_sets(args.source))
     inputs = recipes.checked(requested, facts)
     text = recipes.build(recipe, inputs, facts, Provenance.now(log, args.command_line), args.output)
     if not facts.guide_interface:
-        print(
+        notes.add(
             f"{log}: warning: the log's pipeline calls its stages without pipelinemode; it is newer than the "
-            "task interface of these recipes, so check the script's task calls against your pipeline version",
-            file=sys.stderr,
+            "task interface of these recipes, so check the script's task calls against your pipeline version"
         )
     emit(text, args)
+    notes.show()
     return 0

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from casalog import __version__
 from casalog.commands import _values
-from casalog.commands._io import add_output_options, check_output, emit, warn_inexact
+from casalog.commands._io import Notes, add_output_options, check_output, emit, say
 from casalog.commands._values import option_type
 from casalog.errors import UsageError
 
@@ -107,11 +107,13 @@ def _list(args: argparse.Namespace) -> int:
     log = find_log(args.log)
     selection = _selection(args, default_intents=())
     counts: dict[str, int] = {}
-    items: Iterator[Product | OtherImage] = images(_counted(warn_inexact(read_log(log)), counts))
+    notes = Notes()
+    items: Iterator[Product | OtherImage] = images(_counted(notes.inexact(read_log(log)), counts))
     if selection.any():
         items = iter(select([item for item in items if isinstance(item, Product)], selection, log))
     if not (write_json if args.json else write_table)(items, sys.stdout):
         raise no_products_error(log, counts)
+    notes.show()
     return 0
 
 
@@ -127,16 +129,20 @@ def _write_script(args: argparse.Namespace) -> int:
     selfcal = _selfcal(args)
     check_output(args)
     log = find_log(args.log)
-    facts = read_facts(warn_inexact(read_log(log)), log)
+    notes = Notes()
+    facts = read_facts(notes.inexact(read_log(log)), log)
     if not facts.products:
         raise facts.no_products_error()
     chosen = select(list(facts.products), _selection(args, default_intents=("TARGET",)), log)
+    if imaging.width is not None or imaging.nbins is not None:
+        _check_binnable(chosen)
     script = build_script(chosen, facts, imaging, selfcal, Provenance.now(log, args.command_line))
     for warning in script.warnings:
-        print(warning, file=sys.stderr)
+        notes.add(warning)
     emit(script.text, args)
+    notes.show()
     if args.output is not None:
-        print(f"wrote {args.output}: {script.summary}", file=sys.stderr)
+        say(f"wrote {args.output}: {script.summary}", error=True)
     return 0
 
 
@@ -202,6 +208,18 @@ def _read_contdat(path: str) -> ContDat:
     from casalog.output.files import read_text
 
     return contdat.parse(read_text(path), path)
+
+
+def _check_binnable(products: list[Product]) -> None:
+    """Refuse a cube whose logged width or channel count cannot be binned, at its line of the log."""
+    from casalog.errors import CasaLogError
+    from casalog.reimage.spectral import binning_problem
+
+    for product in products:
+        problem = binning_problem(product.call.kwargs)
+        if problem is not None:
+            call = product.call
+            raise CasaLogError(f"--width/--nbins cannot bin {product.stem}: {problem}", call.filename, call.first_line)
 
 
 def _spectral_width(text: str) -> str:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import astropy.units as u
 
-from casalog.errors import CasaLogError
+from casalog.errors import CasaLogError, shown
 
 #: Units a cont.dat range may be written in (the MS selection frequency units).
 FREQUENCY_UNITS: Mapping[str, u.UnitBase] = {"Hz": u.Hz, "kHz": u.kHz, "MHz": u.MHz, "GHz": u.GHz}
@@ -28,9 +28,12 @@ FRAMES = frozenset({"REST", "LSRK", "LSRD", "BARY", "GEO", "TOPO", "GALACTO", "L
 #: The frame the pipeline assumes for a range written without one.
 IMPLIED_FRAME = "TOPO"
 
-_NUMBER = r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+# A number in one way only (``\d+\.?\d*`` splits a run of digits n ways: quadratic on a long line).
+_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 #: One range as written, ``LO~HIUNIT`` (the unit may be missing or wrong: :func:`make_range` checks it).
-RANGE_RE = re.compile(rf"(?P<lo>{_NUMBER})~(?P<hi>{_NUMBER})(?P<unit>[^\s~;,]*)")
+#: The high edge is matched atomically (a lookahead and a backreference), so that the unit, which may hold
+#: digits too, never takes them back one by one.
+RANGE_RE = re.compile(rf"(?P<lo>{_NUMBER})~(?=(?P<hi>{_NUMBER}))(?P=hi)(?P<unit>[^\s~;,]*)")
 _LINE_RANGE_RE = re.compile(rf"{RANGE_RE.pattern}(?:\s+(?P<frame>\S+))?")
 _FIELD_RE = re.compile(r"Field:\s*(?P<name>.*)")
 _SPW_RE = re.compile(r"SpectralWindow:\s*(?P<id>\d+)(?:\s+(?P<name>.*))?")
@@ -145,10 +148,10 @@ def make_range(lo: str, hi: str, unit: str, frame: str | None = None) -> ContRan
     text = f"{lo}~{hi}{unit}"
     if not unit:
         raise CasaLogError(
-            f"range {text!r} has no unit: cont.dat ranges are frequencies (GHz, MHz, kHz or Hz), not channels"
+            f"range {shown(text)} has no unit: cont.dat ranges are frequencies (GHz, MHz, kHz or Hz), not channels"
         )
     if unit not in FREQUENCY_UNITS:
-        raise CasaLogError(f"range {text!r}: unit {unit!r} is not a frequency (use GHz, MHz, kHz or Hz)")
+        raise CasaLogError(f"range {shown(text)}: unit {shown(unit)} is not a frequency (use GHz, MHz, kHz or Hz)")
     scale = FREQUENCY_UNITS[unit]
     return ContRange(float(lo) * scale, float(hi) * scale, text, frame)
 
@@ -163,7 +166,7 @@ def _parse_range_line(stripped: str, filename: str | None, lineno: int) -> ContR
     frame = match["frame"]
     if frame is not None and frame not in FRAMES:
         raise CasaLogError(
-            f"unknown frequency frame {frame!r} (expected one of LSRK, SOURCE, TOPO, …)", filename, lineno
+            f"unknown frequency frame {shown(frame)} (expected one of LSRK, SOURCE, TOPO, …)", filename, lineno
         )
     try:
         return make_range(match["lo"], match["hi"], match["unit"], frame)
@@ -241,11 +244,11 @@ def _check_line(kind: str, stripped: str, seen_field: bool, seen_spw: bool, vers
     """Return why a line cannot stand where it is, or None when it can."""
     if kind == "other":
         expected = "a field name, SPW<id>" if version == 1 else "Field:, SpectralWindow:, Flags:"
-        return f"cannot read line {stripped!r} (expected {expected}, a range, NONE or ALL)"
+        return f"cannot read line {shown(stripped)} (expected {expected}, a range, NONE or ALL)"
     if kind == "spw" and not seen_field:
-        return f"{stripped!r} comes before any field"
+        return f"{shown(stripped)} comes before any field"
     if kind in ("range", "marker", "flags") and not seen_spw:
-        return f"{stripped!r} comes before any spw line"
+        return f"{shown(stripped)} comes before any spw line"
     return None
 
 

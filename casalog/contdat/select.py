@@ -7,7 +7,7 @@ import astropy.units as u
 
 from casalog.contdat.edit import find_field
 from casalog.contdat.format import RANGE_RE, ContDat, ContField, ContRange, ContSpw, make_range
-from casalog.errors import CasaLogError, SelectionError, UsageError
+from casalog.errors import CasaLogError, SelectionError, UsageError, shown
 
 
 def parse_selection(text: str) -> dict[int, tuple[ContRange, ...]]:
@@ -34,12 +34,12 @@ def parse_selection(text: str) -> dict[int, tuple[ContRange, ...]]:
         spw_text, colon, ranges_text = part.strip().partition(":")
         if not colon or not spw_text.strip().isdigit() or not ranges_text.strip():
             raise UsageError(
-                f"cannot read spw selection {part.strip()!r}: expected SPW:LO~HIUNIT[;LO~HIUNIT…], "
+                f"cannot read spw selection {shown(part.strip())}: expected SPW:LO~HIUNIT[;LO~HIUNIT…], "
                 "e.g. 22:258.6~258.64GHz"
             )
         spw = int(spw_text)
         if spw in selection:
-            raise UsageError(f"spw {spw} is given twice in {text!r}")
+            raise UsageError(f"spw {spw} is given twice in {shown(text)}")
         selection[spw] = tuple(_parse_selected_range(item.strip()) for item in ranges_text.split(";"))
     return selection
 
@@ -47,7 +47,7 @@ def parse_selection(text: str) -> dict[int, tuple[ContRange, ...]]:
 def _parse_selected_range(text: str) -> ContRange:
     match = RANGE_RE.fullmatch(text)
     if match is None:
-        raise UsageError(f"cannot read range {text!r}: expected LO~HI followed by a unit, e.g. 258.6~258.64GHz")
+        raise UsageError(f"cannot read range {shown(text)}: expected LO~HI followed by a unit, e.g. 258.6~258.64GHz")
     try:
         return make_range(match["lo"], match["hi"], match["unit"])
     except CasaLogError as err:

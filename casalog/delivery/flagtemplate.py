@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Union
 
-from casalog.errors import CasaLogError
+from casalog.errors import CasaLogError, shown
 
 Value = Union[str, int, float, bool]
 
 _KEY_RE = re.compile(r"[A-Za-z_]\w*")
+# Bare values longer than this are kept as text (a number of flagdata is a few characters).
+_MAX_BARE_NUMBER = 64
 
 #: flagdata's modes (CASA 6.7).
 MODES = frozenset(
@@ -60,9 +63,13 @@ class FlagCommand:
 
 
 def _bare_value(text: str) -> Value:
+    if len(text) > _MAX_BARE_NUMBER:
+        return text  # no number: and a syntax tree of a long token would take fifty times its size
     try:
-        value = ast.literal_eval(text)
-    except (ValueError, SyntaxError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # odd numbers such as 1if are text here, not a warning
+            value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
         return text
     # Only scalars: a bare "[1,2]" is not something flagdata list mode reads.
     return value if isinstance(value, (bool, int, float)) else text
@@ -98,10 +105,10 @@ def _split_tokens(line: str, filename: str | None, lineno: int) -> list[str]:
 def _parse_token(token: str, filename: str | None, lineno: int) -> tuple[str, Value]:
     key, equals, raw = token.partition("=")
     if not equals or not _KEY_RE.fullmatch(key) or not raw:
-        raise CasaLogError(f"{token!r} is not key=value", filename, lineno)
+        raise CasaLogError(f"{shown(token)} is not key=value", filename, lineno)
     if raw[0] in "'\"":
         if len(raw) < 2 or raw[-1] != raw[0] or raw[0] in raw[1:-1]:
-            raise CasaLogError(f"{token!r}: a quoted value must be one string", filename, lineno)
+            raise CasaLogError(f"{shown(token)}: a quoted value must be one string", filename, lineno)
         return key, raw[1:-1]
     return key, _bare_value(raw)
 
@@ -133,19 +140,20 @@ def parse_line(line: str, lineno: int, filename: str | None = None) -> FlagComma
     for token in _split_tokens(line, filename, lineno):
         key, value = _parse_token(token, filename, lineno)
         if key in params:
-            raise CasaLogError(f"{key!r} is given twice", filename, lineno)
+            raise CasaLogError(f"{shown(key)} is given twice", filename, lineno)
         params[key] = value
     if not params:
         return None
     reason = params.get("reason")
     if isinstance(reason, str) and any(char.isspace() for char in reason):
-        raise CasaLogError(f"reason {reason!r} has blanks in it; join its words with _", filename, lineno)
+        raise CasaLogError(f"reason {shown(reason)} has blanks in it; join its words with _", filename, lineno)
     unknown = [key for key in params if key not in KEYS]
     if unknown:
         raise CasaLogError(f"{', '.join(unknown)}: not a flagdata parameter of a list-mode command", filename, lineno)
     mode = params.get("mode", "manual")
     if mode not in MODES:
-        raise CasaLogError(f"mode {mode!r} is not a flagdata mode ({', '.join(sorted(MODES))})", filename, lineno)
+        modes = ", ".join(sorted(MODES))
+        raise CasaLogError(f"mode {shown(str(mode))} is not a flagdata mode ({modes})", filename, lineno)
     return FlagCommand(lineno, line.strip(), params)
 
 

@@ -10,19 +10,37 @@ re-wrapping it gives back the logged lines.
 Re-wrapping every command costs as much as parsing it, so each break is first
 checked on its own against the wrapper's greedy rule, with the wrapper's own
 chunk pattern; the full re-wrap decides only where that local check fails.
+
+Every step looks at a bounded stretch of text around one break (a
+:class:`_Window`), so the time is linear in the command: a megabyte-long
+hyphenated word, which the wrapper cuts after each hyphen, is read in about a
+second.
 """
 from __future__ import annotations
 
 import bisect
 import itertools
+import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 WIDTH = 80
-# Beyond this many hyphen-ended lines the choices are resolved one by one.
-_MAX_COMBINATIONS = 256
+# When the local check fails, every reading of up to this many hyphen-ended lines is re-wrapped whole, if
+# that is no more than _SEARCH_BUDGET characters in all; beyond, each is read by the chunk rule alone and
+# the reading re-wrapped once (the cost stays a small multiple of one re-wrap, whatever the command).
+_MAX_AMBIGUOUS = 4
+_SEARCH_BUDGET = 1 << 24
 _CHUNK = textwrap.TextWrapper.wordsep_re
+# The start of a word up to its first space or hyphen: the whole chunk when a space ends it.
+_WORD = re.compile(r"[^ -]*")
+# The wrapper turns these into spaces first: a logged line that holds one was not written by it.
+_OTHER_WHITESPACE = re.compile("[\t\n\x0b\x0c\r]")
+# Characters the chunk pattern reads before a chunk's start (its lookbehinds) and after its end (its lookaheads).
+_CONTEXT = 4
+_LOOKAHEAD = 3
+# A window reads this much beyond the two lines of its break before giving up (a chunk that long is not logged).
+_REACH = WIDTH
 
 
 @dataclass(frozen=True)
@@ -61,15 +79,63 @@ def unwrap(lines: Sequence[str]) -> Unwrapped:
     -------
     Unwrapped
         The reading that re-wraps to ``lines``; if there is none (a log edited
-        by hand) the best reading, hyphens joined without a space, with
-        ``exact`` False.
+        by hand) the best reading, hyphens joined without a space where the
+        wrapper could have broken there, with ``exact`` False.
     """
     pieces = [lines[0]] + [line.lstrip(" ") for line in lines[1:]]
     joins = ["" if line.endswith("-") else " " for line in lines[:-1]]
-    local = _LocalCheck(lines, pieces)
-    if local.resolve(joins):
+    if _LocalCheck(lines, pieces).resolve(joins):
         return _assemble(pieces, joins, exact=True)
     return _search(lines, pieces)
+
+
+class _Window:
+    """The text of a command around one line, from its pieces and the joins chosen so far.
+
+    The text starts a few characters before piece ``first`` (what the chunk
+    pattern's lookbehinds read) and goes ``reach`` characters past it.  A
+    chunk end found in it is the one the whole command would give when the
+    window holds the characters the pattern looks ahead at; else it cannot tell.
+    """
+
+    def __init__(self, pieces: Sequence[str], joins: Sequence[str], first: int, reach: int) -> None:
+        context = ""
+        before = first
+        while len(context) < _CONTEXT and before > 0:
+            before -= 1
+            context = pieces[before][-_CONTEXT:] + joins[before] + context
+        context = context[-_CONTEXT:]
+        self.origin = len(context)
+        parts = [context, pieces[first]]
+        # The rest of the command is joins and pieces in turn; take ``reach`` characters of it.
+        after = first + 1
+        while after < len(pieces) and reach > 0:
+            join, piece = joins[after - 1], pieces[after]
+            parts += [join, piece[: reach - len(join)]]
+            reach -= len(join) + len(piece)
+            after += 1
+        self.complete = after == len(pieces) and reach >= 0
+        self.text = "".join(parts)
+
+    def chunk_end(self, start: int) -> int | None:
+        """Where the wrapper's chunk starting at ``start`` ends; None when the window cannot tell."""
+        end = _chunk_end(self.text, start)
+        # With the lookahead's characters after it, a chunk end does not depend on what follows
+        # (a run of hyphens that reaches the window's end never ends a chunk before it).
+        if end + _LOOKAHEAD <= len(self.text) or self.complete:
+            return end
+        return None
+
+    def is_boundary(self, start: int, position: int) -> bool | None:
+        """Whether the chunks from ``start`` (a chunk start) have one ending at ``position``; None if unknown."""
+        if position <= start:
+            return position == start
+        # The wrapper's chunks cover the text one after the other, so its pattern can step through them.
+        for chunk in _CHUNK.finditer(self.text, start):
+            end = chunk.end()
+            if end >= position:
+                return end == position if end + _LOOKAHEAD <= len(self.text) or self.complete else None
+        return None
 
 
 class _LocalCheck:
@@ -90,52 +156,55 @@ class _LocalCheck:
         if not all(line.startswith(self.indent) and line[len(self.indent) : len(self.indent) + 1] != " "
                    for line in self.lines[1:]):
             return False
-        text = _join(self.pieces, joins)
-        offset = 0
-        for i, join in enumerate(joins):
-            end = offset + len(self.pieces[i])
-            if join == "" and not self._break_fits(text, i, end, ""):
-                joins[i] = " "
-                text = text[:end] + " " + text[end:]
-            if not self._break_fits(text, i, end, joins[i]) or not self._line_fits(text, i, offset, end):
-                return False
-            offset = end + len(joins[i])
-        return self._line_fits(text, len(joins), offset, len(text))
-
-    def _line_fits(self, text: str, i: int, start: int, end: int) -> bool:
-        return len(self.lines[i]) <= WIDTH or _chunk_end(text, start) == end
-
-    def _break_fits(self, text: str, i: int, end: int, join: str) -> bool:
-        following = end + len(join)
-        if join == "" and not _is_boundary(text, end):
+        if any(_OTHER_WHITESPACE.search(line) for line in self.lines):
             return False
-        next_chunk = _chunk_end(text, following) - following
-        return len(self.lines[i]) + len(join) + next_chunk > WIDTH
+        for i in range(len(joins)):
+            fits = self._break_fits(joins, i)
+            if not fits and joins[i] == "":
+                joins[i] = " "
+                fits = self._break_fits(joins, i)
+            if not fits or not self._line_fits(joins, i):
+                return False
+        return self._line_fits(joins, len(joins))
+
+    def _window(self, joins: list[str], i: int) -> _Window:
+        following = self.pieces[i + 1] if i + 1 < len(self.pieces) else ""
+        return _Window(self.pieces, joins, i, len(following) + 1 + _REACH)
+
+    def _line_fits(self, joins: list[str], i: int) -> bool:
+        if len(self.lines[i]) <= WIDTH:
+            return True
+        window = self._window(joins, i)
+        return window.chunk_end(window.origin) == window.origin + len(self.pieces[i])
+
+    def _break_fits(self, joins: list[str], i: int) -> bool:
+        join = joins[i]
+        room = WIDTH - len(self.lines[i]) - len(join)
+        following = self.pieces[i + 1]
+        word_end = _WORD.match(following).end()  # type: ignore[union-attr]  # the pattern matches anywhere
+        if join == " " and 0 < word_end < len(following) and following[word_end] == " ":
+            return word_end > room  # the common case: the next line starts with a word and a space
+        window = self._window(joins, i)
+        end = window.origin + len(self.pieces[i])
+        if join == "" and not window.is_boundary(window.origin, end):
+            return False
+        next_end = window.chunk_end(end + len(join))
+        return next_end is not None and next_end - end - len(join) > room
 
 
 def _chunk_end(text: str, start: int) -> int:
-    word_end = text.find(" ", start)
-    if word_end == -1:
-        word_end = len(text)
-    if word_end > start and "-" not in text[start:word_end]:
+    word_end = _WORD.match(text, start).end()  # type: ignore[union-attr]  # the pattern matches anywhere
+    if word_end > start and text[word_end : word_end + 1] != "-":
         return word_end  # only hyphens split a word into several chunks
     match = _CHUNK.match(text, start)
     return match.end() if match else len(text)
 
 
-def _is_boundary(text: str, position: int) -> bool:
-    # Chunks never span a space, so the chunks of one word can be found from its start.
-    at = text.rfind(" ", 0, position) + 1
-    while at < position:
-        at = _chunk_end(text, at)
-    return at == position
-
-
 def _search(lines: Sequence[str], pieces: list[str]) -> Unwrapped:
     ambiguous = [i for i, line in enumerate(lines[:-1]) if line.endswith("-")]
-    joins = ["" if i in ambiguous else " " for i in range(len(lines) - 1)]
-    if 2 ** len(ambiguous) > _MAX_COMBINATIONS:
-        return _resolve_one_by_one(pieces, joins, ambiguous, lines)
+    joins = ["" if line.endswith("-") else " " for line in lines[:-1]]
+    if len(ambiguous) > _MAX_AMBIGUOUS or 2 ** len(ambiguous) * sum(map(len, pieces)) > _SEARCH_BUDGET:
+        return _resolve_by_chunks(pieces, joins, ambiguous, lines)
     for choice in itertools.product(("", " "), repeat=len(ambiguous)):
         for i, join in zip(ambiguous, choice):
             joins[i] = join
@@ -146,17 +215,15 @@ def _search(lines: Sequence[str], pieces: list[str]) -> Unwrapped:
     return _assemble(pieces, joins, exact=False)
 
 
-def _resolve_one_by_one(
+def _resolve_by_chunks(
     pieces: list[str], joins: list[str], ambiguous: list[int], lines: Sequence[str]
 ) -> Unwrapped:
-    # The wrapper is greedy, so a choice at break i only decides lines up to i + 1.
+    # Too many choices to try: a hyphen stays joined where the wrapper could break after it
+    # (as in 'auto-multithresh'), and was a space where it could not (as in 'anti- 123').
     for i in ambiguous:
-        for join in ("", " "):
-            joins[i] = join
-            if rewrap(_join(pieces, joins))[: i + 2] == list(lines[: i + 2]):
-                break
-        else:
-            joins[i] = ""
+        window = _Window(pieces, joins, i, len(pieces[i + 1]) + 1 + _REACH)
+        if window.is_boundary(window.origin, window.origin + len(pieces[i])) is False:
+            joins[i] = " "
     return _assemble(pieces, joins, exact=_wraps_back(pieces, joins, lines))
 
 

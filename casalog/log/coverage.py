@@ -19,6 +19,8 @@ from casalog.log.reader import LoggedCall
 Interval = tuple[u.Quantity, u.Quantity]
 # v/c of 30 km/s: more than the Earth's motion moves a frame against LSRK.
 _MARGIN = 1e-4
+# A start or width longer than this is no quantity tclean was given.
+_MAX_QUANTITY = 64
 
 
 def spw_coverage(calls: Iterable[LoggedCall]) -> dict[int, Interval]:
@@ -58,13 +60,21 @@ def _cube_interval(call: LoggedCall) -> tuple[int, Interval] | None:
     (spw,) = spws
     if not spw.isdigit():
         return None
-    try:
-        start = u.Quantity(str(kwargs.get("start")))
-        width = u.Quantity(str(kwargs.get("width")))
-    except (TypeError, ValueError):
+    start, width = _quantity(kwargs.get("start")), _quantity(kwargs.get("width"))
+    if start is None or width is None:
         return None
     if not (start.unit.is_equivalent(u.Hz) and width.unit.is_equivalent(u.Hz)):
         return None
     first, last = start, start + (nchan - 1) * width
     low, high = min(first, last) - abs(width) / 2, max(first, last) + abs(width) / 2
     return int(spw), ((low * (1 - _MARGIN)).to(u.GHz), (high * (1 + _MARGIN)).to(u.GHz))
+
+
+def _quantity(value: object) -> u.Quantity | None:
+    """A logged quantity string as a Quantity; None for anything else (astropy's parser is slow on long text)."""
+    if not isinstance(value, str) or len(value) > _MAX_QUANTITY:
+        return None
+    try:
+        return u.Quantity(value)
+    except (TypeError, ValueError):
+        return None

@@ -17,7 +17,8 @@ from casalog.output.quoting import printable
 from casalog.output.tables import layout
 
 _COLUMNS = ("PRODUCT", "FIELD", "INTENT", "SPW", "SPECMODE", "IMSIZE", "CELL", "ROBUST", "THRESHOLD", "ITERS", "MS")
-_QUANTITY = re.compile(r"([-+0-9.eE]+)\s*([a-zA-Z]*)")
+# A number written one way only, then a unit: no backtracking on a long value.
+_QUANTITY = re.compile(r"([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*([a-zA-Z]*)")
 _FLUX_SCALE = {"Jy": 1.0, "mJy": 1e-3, "uJy": 1e-6}
 
 
@@ -72,7 +73,8 @@ def write_table(items: Iterable[Product | OtherImage], out: TextIO) -> int:
         if rows:
             out.write(textwrap.indent(layout([list(_COLUMNS), *map(list, rows)]), "  ") + "\n")
         for other in others:
-            out.write(f"  not a product ({other.kind}, line {other.call.first_line}): {printable(other.imagename)}\n")
+            why = f"{other.kind}: {other.reason}" if other.reason else other.kind
+            out.write(f"  not a product ({why}, line {other.call.first_line}): {printable(other.imagename)}\n")
         out.write("\n")
     return count
 

@@ -7,6 +7,7 @@ memory flat however long the log is.
 """
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -14,7 +15,12 @@ from dataclasses import dataclass
 from casalog.log.imagename import ImageName, parse_image_name
 from casalog.log.reader import LoggedCall, Stage
 
-_SELFCAL_WORK = re.compile(r".+_(dirty|initial|final|post|\w+_\d+)$")
+# The names of the older hif_selfcal work images end so (``…_dirty``, ``…_inf_EB_0``).
+_SELFCAL_ENDINGS = ("dirty", "initial", "final", "post")
+_DIGITS = re.compile(r"\d+")
+_WORD = re.compile(r"\w+")
+# The measurement sets hif_selfcal splits its targets into, and cleans on its own.
+_SELFCAL_COPY = ".selfcal.ms"
 
 
 @dataclass(frozen=True)
@@ -81,10 +87,14 @@ def field_name(selection: object) -> str:
 
 @dataclass(frozen=True)
 class OtherImage:
-    """A tclean call that makes no product: a findcont cube, a self-calibration work image, …"""
+    """A tclean call that makes no product: a findcont cube, a self-calibration work image, …
+
+    ``reason`` says why, when the kind alone does not (a work image under a product's name).
+    """
 
     call: LoggedCall
     kind: str
+    reason: str = ""
 
     @property
     def imagename(self) -> str:
@@ -107,6 +117,10 @@ def images(calls: Iterable[LoggedCall]) -> Iterator[Product | OtherImage]:
             yield from _flush(order, groups)
             order, groups, stage = [], {}, call.stage
         name = parse_image_name(str(call.kwargs.get("imagename", "")))
+        work = _selfcal_work(call)
+        if work is not None:
+            order.append(OtherImage(call, "self-calibration work image", work))
+            continue
         if name is None:
             order.append(OtherImage(call, _kind(call)))
             continue
@@ -144,11 +158,44 @@ def _flush(
             yield Product(group[0][0], tuple(call for _, call in group), tuple(name.iteration for name, _ in group))
 
 
+def _selfcal_work(call: LoggedCall) -> str | None:
+    """Why a tclean call is hif_selfcal's own work, even under a product's name; None if it is not.
+
+    hif_selfcal cleans its per-target copies of the data (``<eb>_targets.<field>.spw<ids>.selfcal.ms``),
+    under names such as ``….cont.I.iter1`` or ``….cont.solint1_prior.I.iter2``: those are its trials.
+    The products made after it (``….cont.selfcal.I``, on the ``corrected`` column of ``_targets.ms``)
+    come from a later stage.
+    """
+    copies = [vis for vis in as_list(call.kwargs.get("vis")) if vis.endswith(_SELFCAL_COPY)]
+    if copies:
+        return f"cleaned on hif_selfcal's own copy of the data, {posixpath.basename(copies[0])}"
+    if call.stage is not None and call.stage.name == "hif_selfcal":
+        return "made by the hif_selfcal stage"
+    return None
+
+
+def _selfcal_work_name(name: str) -> bool:
+    """Whether ``name`` is ``<x>_dirty`` (or initial, final, post) or ``<x>_<word>_<n>``.
+
+    Checked from the end, in time linear in the name (a pattern such as
+    ``.+_(…|\\w+_\\d+)$`` tries every underscore against every other).
+    """
+    head, _, last = name.rpartition("_")
+    if not head or last in _SELFCAL_ENDINGS:
+        return bool(head)
+    if not _DIGITS.fullmatch(last):
+        return False
+    # head must be <x>_<word>: an underscore with something before it and only word characters after it.
+    word = _WORD.match(head[::-1])
+    run = word.end() if word else 0
+    return head.find("_", max(1, len(head) - run), len(head) - 1) != -1
+
+
 def _kind(call: LoggedCall) -> str:
     imagename = str(call.kwargs.get("imagename", ""))
     stage = call.stage.name if call.stage else ""
     if imagename.endswith(".findcont") or stage == "hif_findcont":
         return "findcont cube"
-    if stage == "hif_selfcal" or _SELFCAL_WORK.fullmatch(imagename.rsplit("/", 1)[-1]):
+    if _selfcal_work_name(imagename.rsplit("/", 1)[-1]):
         return "self-calibration work image"
     return "unrecognised image name"

@@ -10,6 +10,7 @@ import os
 import shutil
 import stat
 import tempfile
+from typing import BinaryIO
 
 from casalog.errors import CasaLogError
 
@@ -32,18 +33,53 @@ def read_text(path: str, *, limit: int = MAX_TEXT_BYTES) -> str:
         The file is not a regular file, is larger than ``limit``, cannot be
         read, or is not UTF-8 text.
     """
-    require_regular_file(path)
-    try:
-        with open(path, "rb") as stream:
+    with open_regular(path) as stream:
+        try:
             data = stream.read(limit + 1)
-    except OSError as err:
-        raise CasaLogError(f"cannot read: {err.strerror or err}", path) from None
+        except OSError as err:
+            raise CasaLogError(f"cannot read: {err.strerror or err}", path) from None
     if len(data) > limit:
         raise CasaLogError(f"larger than {limit // (1024 * 1024)} MB: not a file regen-tclean reads", path)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         raise CasaLogError("not a UTF-8 text file", path) from None
+
+
+def open_regular(path: str) -> BinaryIO:
+    """Open a file for reading in binary, refusing anything but a regular file (or a link to one).
+
+    The check is made on the opened file, so a file swapped after a check
+    cannot slip through, and a FIFO is opened without waiting for a writer.
+
+    Raises
+    ------
+    CasaLogError
+    """
+    check_name(path)
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as err:
+        raise CasaLogError(f"cannot read: {err.strerror or err}", path) from None
+    if not stat.S_ISREG(os.fstat(handle).st_mode):
+        os.close(handle)
+        raise CasaLogError("not a regular file", path)
+    return os.fdopen(handle, "rb")
+
+
+def check_name(path: str) -> None:
+    """Refuse a name no file can have: a NUL character, or a lone surrogate the file system cannot encode.
+
+    Raises
+    ------
+    CasaLogError
+    """
+    try:
+        name = os.fsencode(path)
+    except UnicodeEncodeError:
+        raise CasaLogError("not a file name: it holds a character that cannot be encoded", path) from None
+    if b"\0" in name:
+        raise CasaLogError("not a file name: it holds a NUL character", path)
 
 
 def require_regular_file(path: str) -> None:
@@ -53,6 +89,7 @@ def require_regular_file(path: str) -> None:
     ------
     CasaLogError
     """
+    check_name(path)
     try:
         mode = os.stat(path).st_mode
     except OSError as err:
@@ -70,6 +107,7 @@ def check_target(path: str, *, force: bool = False) -> None:
         ``path`` is a folder, a FIFO, a device or a dangling link; or it
         exists and ``force`` is False.
     """
+    check_name(path)
     if os.path.isdir(path):
         raise CasaLogError("is a folder; name a file to write", path)
     if os.path.islink(path) and not os.path.exists(path):

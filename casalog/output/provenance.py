@@ -58,8 +58,10 @@ class Provenance:
     @cached_property
     def log_sha256(self) -> str:
         """The SHA-256 of the log, read in blocks."""
+        from casalog.output.files import open_regular
+
         digest = hashlib.sha256()
-        with open(self.log, "rb") as stream:
+        with open_regular(self.log) as stream:
             for block in iter(lambda: stream.read(1 << 20), b""):
                 digest.update(block)
         return digest.hexdigest()

@@ -69,6 +69,11 @@ def printable(text: str) -> str:
     return escape_nonprintable(text)
 
 
+def printable_lines(text: str) -> str:
+    """:func:`printable` line by line: the line ends stay, every other non-printable character is escaped."""
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
 def escape_nonprintable(text: str) -> str:
     """Replace every character that is not printable (``str.isprintable``) by its backslash escape."""
     if text.isprintable():

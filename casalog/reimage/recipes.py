@@ -105,7 +105,11 @@ def checked(inputs: Inputs, facts: LogFacts) -> Inputs:
             "a VLA pipeline log: the recipes use the ALMA pipeline tasks and do not cover VLA data", facts.log
         )
     if not facts.measurement_sets:
-        raise CasaLogError("the log names no measurement set (no importasdm call, no imaged data)", facts.log)
+        raise CasaLogError(
+            "the log names no measurement set (no importasdm call, no imaged data); give the delivery folder, "
+            "whose calibrated/working holds them",
+            facts.log,
+        )
     check_spws(inputs.spws, facts)
     given = dict(inputs.nbins)
     missing = [spw for spw in inputs.spws if spw not in given]

@@ -616,7 +616,7 @@ def field_snrs(params, vis):
     md.open(vis)
     try:
         centres = dict((str(md.namesforfields(int(f))[0]) + '#' + str(f), md.phasecenter(int(f)))
-                       for f in md.fieldsforintent('*') or range(md.nfields()))
+                       for f in range(md.nfields()))
         diameter = float(np.median([size['value'] for size in md.antennadiameter(-1).values()]))
     finally:
         md.close()
