@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib.util
 import math
 import os
 import shutil
@@ -49,6 +48,9 @@ from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from script_modules import load_script  # noqa: E402 (shared with the tests, which import these scripts too)
+
 ROUNDS = ("inf", "60s", "int")
 # The line planes are those within this many sigma of the line centre.
 LINE_HALFWIDTH_SIGMA = 4.0
@@ -61,20 +63,6 @@ AUTOMASK_PARAMETERS = (
     "sidelobethreshold", "noisethreshold", "lownoisethreshold", "negativethreshold", "minbeamfrac",
     "growiterations", "dogrowprune", "minpercentchange", "fastnoise",
 )
-
-
-def load_script(path: Path) -> ModuleType:
-    """Import a stand-alone script of the repository (``samples/*.py``) once."""
-    name = path.stem
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # dataclasses looks the module up in sys.modules while a class is built.
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @dataclass(frozen=True)

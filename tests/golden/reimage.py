@@ -615,8 +615,9 @@ def field_snrs(params, vis):
     md = msmd_tool()
     md.open(vis)
     try:
-        centres = dict((str(md.namesforfields(int(f))[0]) + '#' + str(f), md.phasecenter(int(f)))
-                       for f in range(md.nfields()))
+        # The copy's FIELD table keeps the calibrators; only fields with data are pointings.
+        observed = sorted(set(int(f) for spw in range(md.nspw()) for f in md.fieldsforspw(spw)))
+        centres = dict((str(md.namesforfields(f)[0]) + '#' + str(f), md.phasecenter(f)) for f in observed)
         diameter = float(np.median([size['value'] for size in md.antennadiameter(-1).values()]))
     finally:
         md.close()
@@ -626,8 +627,12 @@ def field_snrs(params, vis):
     result = {}
     for name, centre in centres.items():
         region = 'circle[[%.10frad, %.10frad], %.3farcsec]' % (centre['m0']['value'], centre['m1']['value'], radius)
-        peak = float(imstat(imagename=image_name(params), region=region)['max'][0])
-        rms = 1.4826 * float(imstat(imagename=image_name(params, 'residual'), region=region)['medabsdevmed'][0])
+        try:
+            peak = float(imstat(imagename=image_name(params), region=region)['max'][0])
+            rms = 1.4826 * float(imstat(imagename=image_name(params, 'residual'), region=region)['medabsdevmed'][0])
+        except RuntimeError:
+            # imstat finds no region for a pointing whose centre lies outside the image.
+            continue
         result[name] = peak / rms if rms > 0 else 0.0
     return result
 
