@@ -182,8 +182,10 @@ class _LocalCheck:
         room = WIDTH - len(self.lines[i]) - len(join)
         following = self.pieces[i + 1]
         word_end = _WORD.match(following).end()  # type: ignore[union-attr]  # the pattern matches anywhere
-        if join == " " and 0 < word_end < len(following) and following[word_end] == " ":
-            return word_end > room  # the common case: the next line starts with a word and a space
+        if join == " " and 0 < word_end and following[word_end : word_end + 1] in (" ", ""):
+            # The common cases: the next line starts with a word and a space, or is one word (a
+            # line ending in neither space nor hyphen is always followed by a space).
+            return word_end > room
         window = self._window(joins, i)
         end = window.origin + len(self.pieces[i])
         if join == "" and not window.is_boundary(window.origin, end):

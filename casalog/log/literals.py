@@ -85,11 +85,13 @@ def parse_with_ast(text: str) -> ParsedCall:
     if call.args:
         raise CallError("positional argument: the log only has keyword arguments", source.offset(call.args[0]))
     kwargs: dict[str, Any] = {}
+    # In ASCII text a keyword can only be wrong by being repeated: no offset to find for the others.
+    ascii_text = text.isascii()
     for keyword in call.keywords:
         if keyword.arg is None:
             raise CallError("'**' arguments are not literals", source.offset(keyword))
-        offset = source.offset(keyword)
-        check_keyword(text, offset, keyword.arg, kwargs)
+        if not ascii_text or keyword.arg in kwargs:
+            check_keyword(text, source.offset(keyword), keyword.arg, kwargs)
         kwargs[keyword.arg] = literal_value(source, keyword.value)
     return ParsedCall(call.func.id, kwargs)
 
