@@ -704,9 +704,11 @@ def self_calibrate(start, copies, selections, plan, refant, mosaic, summary_file
         record = {'round': number, 'solint': entry['name'], 'calmode': calmode, 'nsigma': nsigma,
                   'expected_snr': entry['snr'], 'flagged': float(np.mean(flagged)) if flagged else 1.0}
         if not failure:
-            trial = dict(start, datacolumn='corrected', nsigma=nsigma,
+            # No model saved: the next round predicts the best image's model into every row before it
+            # solves, so one saved now would be overwritten before anything read it.
+            trial = dict(start, datacolumn='corrected', nsigma=nsigma, savemodel='none',
                          imagename='%s_round%d_%s' % (start['imagename'], number, entry['name']))
-            clean_to_noise(trial)
+            clean_to_noise(trial, fill=False)
             stats = image_stats(trial)
             fields = field_snrs(trial, copies[0]) if mosaic else {}
             kept, why = judge(best, stats, entry['snr'],
