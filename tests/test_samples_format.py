@@ -422,9 +422,6 @@ def test_flag_templates(sample: Path, pattern: str) -> None:
 # casalog.log.tasks: the names the reader accepts. Kept here, next to the samples
 # that use them; every name of both samples is checked above.
 
-REAL_LOG = SAMPLES.parents[1] / "shared/samples/real/2016.1.00023.S.casa_commands.log"
-
-
 @pytest.mark.parametrize(
     ("name", "known"),
     [
@@ -449,8 +446,8 @@ def test_is_known_task(name: str, known: bool) -> None:
     assert is_known_task(name) is known
 
 
-def test_every_task_of_the_real_log_is_known() -> None:
-    called = set(re.findall(r"^([A-Za-z_]\w*)\(", REAL_LOG.read_text(), flags=re.MULTILINE))
+def test_every_task_of_the_real_log_is_known(real_log: Path) -> None:
+    called = set(re.findall(r"^([A-Za-z_]\w*)\(", real_log.read_text(), flags=re.MULTILINE))
     assert {"tclean", "uvcontfit", "importasdm"} <= called
     assert {name for name in called if not is_known_task(name)} == set()
 

@@ -160,7 +160,8 @@ class _Scanner:
             else:
                 starred = text.startswith("*", position)
                 if self.misplaced is None and seen_unpacking and starred:
-                    self.misplaced = ("iterable argument unpacking follows keyword argument unpacking", first)
+                    at = first if tokens.starred_after_unpacking_at_first_argument() else start
+                    self.misplaced = ("iterable argument unpacking follows keyword argument unpacking", at)
                 elif self.misplaced is None and (seen_unpacking or seen_keyword) and not starred:
                     after = "keyword argument unpacking" if seen_unpacking else "keyword argument"
                     self.misplaced = (f"positional argument follows {after}", None)

@@ -51,6 +51,17 @@ def probe(snippet: str) -> str:
     raise AssertionError(f"{snippet!r} parses")  # pragma: no cover - the snippets are invalid in every Python
 
 
+@cache
+def starred_after_unpacking_at_first_argument() -> bool:
+    """Whether this Python places "iterable argument unpacking follows keyword argument unpacking" at the
+    call's first argument (3.11.2) or, as later releases do, at the starred argument."""
+    try:
+        ast.parse("f(**x, *y)", mode="eval")
+    except SyntaxError as err:
+        return err.offset == len("f(") + 1
+    raise AssertionError("f(**x, *y) parses")  # pragma: no cover - invalid in every Python
+
+
 def string_end(text: str, start: int) -> int:
     """The end of the string literal at ``start`` (prefix included).
 
